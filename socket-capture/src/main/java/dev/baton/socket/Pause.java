@@ -1,0 +1,86 @@
+package dev.baton.socket;
+
+import dev.baton.socket.SocketCaptureException.Reason;
+import dev.baton.socket.internal.ErrnoException;
+import dev.baton.socket.internal.Libc;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A process held stopped by {@link ProcessSockets#pause()}; {@link #close()} lets it continue. */
+public final class Pause implements AutoCloseable {
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
+
+    private final int pid;
+    private final boolean wasStopped;
+    private boolean closed;
+
+    private Pause(int pid, boolean wasStopped) {
+        this.pid = pid;
+        this.wasStopped = wasStopped;
+    }
+
+    static Pause stop(int pid) {
+        boolean wasStopped = allThreadsStopped(pid);
+        if (!wasStopped) {
+            signal(pid, Libc.SIGSTOP, "stopping");
+            long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+            while (!allThreadsStopped(pid)) {
+                if (System.nanoTime() > deadline) {
+                    signal(pid, Libc.SIGCONT, "continuing");
+                    throw new SocketCaptureException(Reason.FAILED, "stopping process " + pid,
+                            "its threads did not stop within " + STOP_TIMEOUT.toMillis() + " ms (traced?)");
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return new Pause(pid, wasStopped);
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** Continues the process, unless it was stopped before the pause began. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (!wasStopped) signal(pid, Libc.SIGCONT, "continuing");
+    }
+
+    private static void signal(int pid, int signal, String what) {
+        try {
+            Libc.kill(pid, signal);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of(what + " process " + pid, e);
+        }
+    }
+
+    /** True when every thread of {@code pid} is in state T (stopped) or t (traced). */
+    private static boolean allThreadsStopped(int pid) {
+        Path tasks = Path.of("/proc", Integer.toString(pid), "task");
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
+            for (Path task : dir) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (NoSuchFileException exited) {
+                    continue;
+                }
+                // "pid (comm) S ..." — comm may hold spaces and parentheses; the state follows the last ')'.
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') return false;
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            throw new SocketCaptureException(Reason.NO_SUCH_PROCESS, "stopping process " + pid, "it has exited");
+        } catch (IOException e) {
+            throw new SocketCaptureException(Reason.FAILED, "stopping process " + pid, e.toString());
+        }
+    }
+}

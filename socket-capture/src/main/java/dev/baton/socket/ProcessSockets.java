@@ -1,0 +1,160 @@
+package dev.baton.socket;
+
+import dev.baton.netns.NetNamespace;
+import dev.baton.socket.SocketCaptureException.Reason;
+import dev.baton.socket.internal.ErrnoException;
+import dev.baton.socket.internal.Libc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The TCP sockets of another process: list them, take one into this process (pidfd_getfd) to capture or
+ * re-point it, and stop the process while that happens. Holds a pidfd, so the process cannot be confused with
+ * a later one that reuses its PID. Needs root (ptrace rights over the process).
+ */
+public final class ProcessSockets implements AutoCloseable {
+    private final int pid;
+    private final int pidfd;
+
+    private ProcessSockets(int pid, int pidfd) {
+        this.pid = pid;
+        this.pidfd = pidfd;
+    }
+
+    /** @throws SocketCaptureException NO_SUCH_PROCESS, KERNEL_UNSUPPORTED (no pidfd_open) */
+    public static ProcessSockets open(int pid) {
+        if (pid <= 0) throw new SocketCaptureException(Reason.NO_SUCH_PROCESS, "opening process " + pid, "bad PID");
+        try {
+            return new ProcessSockets(pid, Libc.pidfdOpen(pid));
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("opening process " + pid, e);
+        }
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** The process's network namespace, where sockets for it must be created. */
+    public NetNamespace netns() {
+        return NetNamespace.ofProcess(pid);
+    }
+
+    /**
+     * Lists the process's TCP sockets with their 4-tuples and states, in fd order, listening sockets included.
+     * Reads {@code /proc/PID/fd} and the process's own view of {@code /proc/net/tcp{,6}}, so it works across
+     * network namespaces and disturbs nothing.
+     */
+    public List<SocketEntry> list() {
+        Path proc = Path.of("/proc", Integer.toString(pid));
+        Map<Long, Integer> fdByInode = new HashMap<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+            for (Path fd : fds) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (NoSuchFileException closedMeanwhile) {
+                    continue;
+                }
+                if (target.startsWith("socket:[")) {
+                    long inode = Long.parseLong(target.substring(8, target.length() - 1));
+                    fdByInode.merge(inode, Integer.parseInt(fd.getFileName().toString()), Math::min);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new SocketCaptureException(Reason.NO_SUCH_PROCESS, "listing sockets of " + pid, "it has exited");
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing sockets of process " + pid, e);
+        }
+        List<SocketEntry> entries = new ArrayList<>();
+        readTable(proc.resolve("net/tcp"), Family.INET, fdByInode, entries);
+        readTable(proc.resolve("net/tcp6"), Family.INET6, fdByInode, entries);
+        entries.sort(Comparator.comparingInt(SocketEntry::fd));
+        return entries;
+    }
+
+    private static void readTable(Path table, Family family, Map<Long, Integer> fdByInode, List<SocketEntry> out) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(table);
+        } catch (NoSuchFileException e) {
+            return; // no IPv6 in this kernel
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + table, e);
+        }
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 10) continue;
+            long inode = Long.parseLong(f[9]);
+            Integer fd = fdByInode.get(inode);
+            if (fd == null) continue;
+            out.add(new SocketEntry(fd, inode, family, parseProcAddress(f[1]), parseProcAddress(f[2]),
+                    TcpState.ofCode(Integer.parseInt(f[3], 16))));
+        }
+    }
+
+    /** "0100007F:1F90" (IPv4) or 32 hex digits and a port (IPv6); each 32-bit word is in host byte order. */
+    static InetSocketAddress parseProcAddress(String s) {
+        int colon = s.indexOf(':');
+        byte[] raw = HexFormat.of().parseHex(s.substring(0, colon));
+        byte[] ip = new byte[raw.length];
+        for (int word = 0; word < raw.length; word += 4) {
+            for (int i = 0; i < 4; i++) ip[word + i] = raw[word + 3 - i]; // little-endian words
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), Integer.parseInt(s.substring(colon + 1), 16));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bad address in /proc: " + s, e);
+        }
+    }
+
+    /**
+     * Takes a duplicate of the process's file descriptor {@code fd} into this process (pidfd_getfd). The
+     * duplicate is the same socket: capturing, re-pointing or closing it in repair mode acts on the process's
+     * connection. Closing the returned socket closes only the duplicate.
+     *
+     * @throws SocketCaptureException NO_SUCH_FD, NO_SUCH_PROCESS, PERMISSION_DENIED, KERNEL_UNSUPPORTED
+     */
+    public TcpSocket grab(int fd) {
+        try {
+            return TcpSocket.own(Libc.pidfdGetfd(pidfd, fd));
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("taking fd " + fd + " of process " + pid, e);
+        }
+    }
+
+    /**
+     * Stops the process (SIGSTOP) and waits until all its threads are stopped; closing the returned handle
+     * continues it (SIGCONT) — unless it was already stopped before, in which case it stays stopped. While
+     * stopped, blocked reads and writes are interrupted and restarted transparently after SIGCONT, so the
+     * process never sees its socket in repair mode.
+     */
+    public Pause pause() {
+        return Pause.stop(pid);
+    }
+
+    @Override
+    public void close() {
+        Libc.close(pidfd);
+    }
+
+    @Override
+    public String toString() {
+        return "process " + pid;
+    }
+}

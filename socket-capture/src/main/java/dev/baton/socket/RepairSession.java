@@ -1,0 +1,381 @@
+package dev.baton.socket;
+
+import dev.baton.socket.SocketCaptureException.Reason;
+import dev.baton.socket.internal.ErrnoException;
+import dev.baton.socket.internal.Libc;
+import dev.baton.socket.internal.SockAddr;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+
+import static dev.baton.socket.internal.Libc.SOL_SOCKET;
+import static dev.baton.socket.internal.Libc.SOL_TCP;
+
+/**
+ * One TCP socket held in repair mode ({@code TCP_REPAIR}), in the manner of CRIU's libsoccr: {@link #enter}
+ * puts the socket in repair mode, {@link #snapshot()} reads its state, {@link #restore} writes a state into it,
+ * and one of two ways out ends the session: {@link #resume()} leaves repair mode and lets the connection run,
+ * {@link #closeSilently()} closes the socket without a FIN or RST. {@link #close()} resumes if neither was called,
+ * so a failure never leaves a socket in repair mode.
+ *
+ * <p><b>Precondition:</b> repair mode does not silence a socket: it still acknowledges incoming data, processes
+ * ACKs (and then transmits) and answers window probes. A snapshot is only consistent, and a capture only
+ * lossless, when no packets can reach the socket — hold the flow with a packet filter first. Likewise the
+ * process owning the socket must not use it during the session (reads fail with EPERM, writes with EINVAL):
+ * stop it first ({@link ProcessSockets#pause()}).
+ *
+ * <p>Rebuild order (other orders fail in ways that are easy to miss): bind, queue sequence numbers, connect
+ * (no SYN in repair mode), options, timestamp clock, receive queue, sent part of the send queue, window, leave
+ * repair, then send the unsent part normally. Not thread-safe.
+ */
+public final class RepairSession implements AutoCloseable {
+    private static final int REPAIR_ON = 1, REPAIR_OFF = 0, REPAIR_OFF_NO_WINDOW_PROBE = -1;
+    private static final int NO_QUEUE = 0, RECV_QUEUE = 1, SEND_QUEUE = 2;
+    private static final int TCPOPT_MSS = 2, TCPOPT_WINDOW = 3, TCPOPT_SACK_PERM = 4, TCPOPT_TIMESTAMP = 8;
+    private static final int TCPI_OPT_TIMESTAMPS = 1, TCPI_OPT_SACK = 2, TCPI_OPT_WSCALE = 4;
+    private static final int SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33, SO_SNDBUF = 7, SO_RCVBUF = 8;
+    /** Linux's initial congestion window: this many segments leave at once after a rebuild. */
+    private static final int INITIAL_CWND_SEGMENTS = 10;
+    private static final byte[] NOTHING = new byte[0];
+
+    private final TcpSocket socket;
+    private final int fd;
+    private final Family family;
+    private final boolean reuseAddress;
+    private boolean repairing;
+    private boolean restored;
+    private boolean disconnected;
+    private byte[] unsentToSend = NOTHING;
+
+    private RepairSession(TcpSocket socket, Family family, boolean reuseAddress) {
+        this.socket = socket;
+        this.fd = socket.fd();
+        this.family = family;
+        this.reuseAddress = reuseAddress;
+        this.repairing = true;
+    }
+
+    /**
+     * Checks that {@code socket} is a TCP socket that is not listening and puts it in repair mode.
+     *
+     * @throws SocketCaptureException NOT_A_SOCKET, NOT_TCP, LISTENING, PERMISSION_DENIED (no CAP_NET_ADMIN in
+     *                                the socket's network namespace), KERNEL_UNSUPPORTED (no TCP_REPAIR)
+     */
+    public static RepairSession enter(TcpSocket socket) {
+        int fd = socket.fd();
+        Family family;
+        boolean reuse;
+        try {
+            family = checkConnectableTcp(fd);
+            reuse = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_REUSEADDR) != 0;
+            Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_REPAIR, REPAIR_ON);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("entering repair mode on fd " + fd, e);
+        }
+        return new RepairSession(socket, family, reuse);
+    }
+
+    private static Family checkConnectableTcp(int fd) {
+        int domain = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_DOMAIN);
+        int type = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_TYPE);
+        int protocol = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_PROTOCOL);
+        if ((domain != Libc.AF_INET && domain != Libc.AF_INET6) || type != Libc.SOCK_STREAM
+                || protocol != Libc.IPPROTO_TCP) {
+            throw new SocketCaptureException(Reason.NOT_TCP, "entering repair mode on fd " + fd,
+                    "domain " + domain + ", type " + type + ", protocol " + protocol);
+        }
+        if (Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_ACCEPTCONN) != 0) {
+            throw new SocketCaptureException(Reason.LISTENING, "entering repair mode on fd " + fd, null);
+        }
+        return domain == Libc.AF_INET ? Family.INET : Family.INET6;
+    }
+
+    public TcpSocket socket() {
+        return socket;
+    }
+
+    /**
+     * Reads the connection's full state. The socket stays in repair mode.
+     *
+     * @throws SocketCaptureException INCONSISTENT_STATE when a queue changed while it was read (the flow was
+     *                                not held)
+     */
+    public TcpSocketState snapshot() {
+        requireRepairing();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(8);
+            Libc.getsockopt(fd, SOL_TCP, Libc.TCP_INFO, info);
+            TcpState state = TcpState.ofCode(Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 0)));
+            int opts = Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 5));
+            int wscale = Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 6));
+
+            int outq = Libc.ioctlInt(fd, Libc.SIOCOUTQ, "SIOCOUTQ");
+            int unsent = Libc.ioctlInt(fd, Libc.SIOCOUTQNSD, "SIOCOUTQNSD");
+            int inq = Libc.ioctlInt(fd, Libc.SIOCINQ, "SIOCINQ");
+            int mssClamp = Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_MAXSEG); // mss_clamp in repair mode
+            boolean timestamps = (opts & TCPI_OPT_TIMESTAMPS) != 0;
+            Long timestamp = timestamps ? u32(Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_TIMESTAMP)) : null;
+            RepairWindow window = readWindow(arena);
+
+            selectQueue(RECV_QUEUE);
+            long rcvNxt = u32(Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_QUEUE_SEQ));
+            byte[] received = peekQueue(arena, inq, "receive");
+            selectQueue(SEND_QUEUE);
+            long writeSeq = u32(Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_QUEUE_SEQ));
+            byte[] sendBytes = peekQueue(arena, outq, "send");
+            selectQueue(NO_QUEUE);
+
+            int unacked = outq - unsent;
+            TcpOptions options = new TcpOptions(mssClamp, (opts & TCPI_OPT_SACK) != 0, timestamps,
+                    (opts & TCPI_OPT_WSCALE) != 0 ? new TcpOptions.WindowScale(wscale & 0xF, wscale >> 4) : null);
+            return new TcpSocketState(TcpSocketState.FORMAT_VERSION, family, socket.localAddress(),
+                    socket.remoteAddress(), state,
+                    new ReceiveQueue(Seq.add(rcvNxt, -inq), received),
+                    new SendQueue(Seq.add(writeSeq, -outq), java.util.Arrays.copyOfRange(sendBytes, 0, unacked),
+                            java.util.Arrays.copyOfRange(sendBytes, unacked, outq)),
+                    options, timestamp, window);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("capturing fd " + fd, e);
+        }
+    }
+
+    private RepairWindow readWindow(Arena arena) {
+        MemorySegment w = arena.allocate(20);
+        try {
+            Libc.getsockopt(fd, SOL_TCP, Libc.TCP_REPAIR_WINDOW, w);
+        } catch (ErrnoException e) {
+            if (e.errno() == Libc.ENOPROTOOPT) return null; // kernel < 4.8: recorded as absent
+            throw e;
+        }
+        return new RepairWindow(u32(w.get(ValueLayout.JAVA_INT, 0)), u32(w.get(ValueLayout.JAVA_INT, 4)),
+                u32(w.get(ValueLayout.JAVA_INT, 8)), u32(w.get(ValueLayout.JAVA_INT, 12)),
+                u32(w.get(ValueLayout.JAVA_INT, 16)));
+    }
+
+    private byte[] peekQueue(Arena arena, int expected, String name) {
+        if (expected == 0) return NOTHING;
+        // One byte more than expected, so that a queue that grew is noticed.
+        MemorySegment buf = arena.allocate(expected + 1L);
+        long n = Libc.recv(fd, buf, Libc.MSG_PEEK | Libc.MSG_DONTWAIT);
+        if (n != expected) {
+            throw new SocketCaptureException(Reason.INCONSISTENT_STATE, "capturing fd " + fd,
+                    "the " + name + " queue held " + n + " bytes, " + expected + " expected: packets reached the "
+                            + "socket during the capture (hold the flow first)");
+        }
+        return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /**
+     * Disconnects the socket silently ({@code connect(AF_UNSPEC)} in repair mode: no FIN, no RST), so that
+     * {@link #restore} can rebuild a different connection into the same socket — the same fd, which its owning
+     * process keeps using.
+     */
+    public void disconnect() {
+        requireRepairing();
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.connect(fd, SockAddr.unspecified(arena));
+            disconnected = true;
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("disconnecting fd " + fd, e);
+        }
+    }
+
+    /**
+     * Rebuilds {@code state} into this socket, which must be new or {@linkplain #disconnect() disconnected}. The
+     * socket stays in repair mode; {@link #resume()} starts it. Binds the local address unless the socket still
+     * holds its port (an accepted socket keeps it across a disconnect), with IP_FREEBIND only when this host
+     * does not have the address.
+     *
+     * <p>The send queue is rebuilt so that the connection resumes at once: bytes marked unsent are sent on
+     * resume; of the unacknowledged bytes, the last {@value #INITIAL_CWND_SEGMENTS} segments' worth are resent
+     * on resume too (one initial congestion window, so the peer's ACK for them is never beyond our send
+     * pointer), the rest wait for retransmission. A state {@linkplain TcpSocketState#reconciledWith reconciled}
+     * with the peer has no unacknowledged bytes and resumes entirely at once.
+     *
+     * @throws SocketCaptureException UNSUPPORTED_STATE, ADDRESS_IN_USE, ADDRESS_UNAVAILABLE, FAILED
+     */
+    public void restore(TcpSocketState state) {
+        requireRepairing();
+        if (restored) throw new IllegalStateException("state already restored into fd " + fd);
+        if (state.state() != TcpState.ESTABLISHED) {
+            throw new SocketCaptureException(Reason.UNSUPPORTED_STATE, "rebuilding fd " + fd,
+                    "state is " + state.state());
+        }
+        if (state.family() != family) {
+            throw new SocketCaptureException(Reason.INCONSISTENT_STATE, "rebuilding fd " + fd,
+                    "state is " + state.family() + ", socket is " + family);
+        }
+        int nativeFamily = family == Family.INET ? Libc.AF_INET : Libc.AF_INET6;
+        byte[] unacked = state.sendQueue().unackedRef();
+        int resendNow = Math.min(unacked.length, INITIAL_CWND_SEGMENTS * state.options().mssClamp());
+        int keepSent = unacked.length - resendNow;
+        byte[] received = state.receiveQueue().dataRef();
+        byte[] unsent = state.sendQueue().unsentRef();
+        try (Arena arena = Arena.ofConfined()) {
+            if (socket.localAddress().getPort() == 0) bindLocal(arena, nativeFamily, state.local());
+            ensureBuffers(received.length, unacked.length + unsent.length);
+            selectQueue(RECV_QUEUE);
+            setU32(arena, Libc.TCP_QUEUE_SEQ, state.receiveQueue().seq());
+            selectQueue(SEND_QUEUE);
+            setU32(arena, Libc.TCP_QUEUE_SEQ, state.sendQueue().seq());
+            Libc.connect(fd, SockAddr.encode(arena, nativeFamily, state.remote())); // no SYN in repair mode
+            Libc.setsockopt(fd, SOL_TCP, Libc.TCP_REPAIR_OPTIONS, repairOptions(arena, state.options()));
+            if (state.timestamp() != null) setU32(arena, Libc.TCP_TIMESTAMP, state.timestamp());
+            selectQueue(RECV_QUEUE);
+            writeAll(arena, received, 0, received.length);
+            selectQueue(SEND_QUEUE);
+            writeAll(arena, unacked, 0, keepSent);
+            if (state.window() != null) Libc.setsockopt(fd, SOL_TCP, Libc.TCP_REPAIR_WINDOW, window(arena, state.window()));
+            selectQueue(NO_QUEUE);
+            if (disconnected) Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_ERROR); // clears the disconnect's ECONNABORTED
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("rebuilding " + state.local() + " -> " + state.remote() + " into fd " + fd, e);
+        }
+        byte[] toSend = new byte[resendNow + unsent.length];
+        System.arraycopy(unacked, keepSent, toSend, 0, resendNow);
+        System.arraycopy(unsent, 0, toSend, resendNow, unsent.length);
+        unsentToSend = toSend;
+        restored = true;
+    }
+
+    private void bindLocal(Arena arena, int nativeFamily, InetSocketAddress local) {
+        MemorySegment sa = SockAddr.encode(arena, nativeFamily, local);
+        try {
+            Libc.bind(fd, sa);
+        } catch (ErrnoException e) {
+            if (e.errno() != Libc.EADDRNOTAVAIL) throw e;
+            // The address is not on this host (it moved, or comes later): bind it anyway.
+            if (nativeFamily == Libc.AF_INET) Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_FREEBIND, 1);
+            else Libc.setsockoptInt(fd, Libc.SOL_IPV6, Libc.IPV6_FREEBIND, 1);
+            Libc.bind(fd, sa);
+        }
+    }
+
+    /** Large queues do not fit the default buffers; a blocked repair-mode write would never return. */
+    private void ensureBuffers(int receiveBytes, int sendBytes) {
+        growBuffer(SO_RCVBUF, SO_RCVBUFFORCE, receiveBytes);
+        growBuffer(SO_SNDBUF, SO_SNDBUFFORCE, sendBytes);
+    }
+
+    private void growBuffer(int option, int forceOption, int bytes) {
+        if (bytes == 0) return;
+        long needed = 2L * bytes + (256 << 10); // room for per-segment overhead
+        if (Libc.getsockoptInt(fd, SOL_SOCKET, option) < needed) {
+            Libc.setsockoptInt(fd, SOL_SOCKET, forceOption, (int) Math.min(Integer.MAX_VALUE / 2, needed));
+        }
+    }
+
+    private MemorySegment repairOptions(Arena arena, TcpOptions o) {
+        int n = 1 + (o.sack() ? 1 : 0) + (o.windowScale() != null ? 1 : 0) + (o.timestamps() ? 1 : 0);
+        MemorySegment opts = arena.allocate(8L * n);
+        int i = 0;
+        if (o.sack()) i = putOption(opts, i, TCPOPT_SACK_PERM, 0);
+        if (o.windowScale() != null) {
+            i = putOption(opts, i, TCPOPT_WINDOW, o.windowScale().send() | o.windowScale().receive() << 16);
+        }
+        if (o.timestamps()) i = putOption(opts, i, TCPOPT_TIMESTAMP, 0);
+        putOption(opts, i, TCPOPT_MSS, o.mssClamp());
+        return opts;
+    }
+
+    private static int putOption(MemorySegment opts, int index, int code, int value) {
+        opts.set(ValueLayout.JAVA_INT, 8L * index, code);
+        opts.set(ValueLayout.JAVA_INT, 8L * index + 4, value);
+        return index + 1;
+    }
+
+    private static MemorySegment window(Arena arena, RepairWindow w) {
+        MemorySegment s = arena.allocate(20);
+        s.set(ValueLayout.JAVA_INT, 0, (int) w.sndWl1());
+        s.set(ValueLayout.JAVA_INT, 4, (int) w.sndWnd());
+        s.set(ValueLayout.JAVA_INT, 8, (int) w.maxWindow());
+        s.set(ValueLayout.JAVA_INT, 12, (int) w.rcvWnd());
+        s.set(ValueLayout.JAVA_INT, 16, (int) w.rcvWup());
+        return s;
+    }
+
+    /**
+     * Leaves repair mode and lets the connection run: the kernel sends a window probe (so the peer answers with
+     * its current ACK and window at once) and the bytes to send on resume (see {@link #restore}) are queued
+     * with an ordinary send. Ends the session.
+     */
+    public void resume() {
+        leaveRepair(restored ? REPAIR_OFF : REPAIR_OFF_NO_WINDOW_PROBE);
+        try (Arena arena = Arena.ofConfined()) {
+            writeAll(arena, unsentToSend, 0, unsentToSend.length);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("sending the unsent tail on fd " + fd, e);
+        } finally {
+            unsentToSend = NOTHING;
+        }
+    }
+
+    /**
+     * The bytes {@link #resume()} will send (the unsent tail). A caller that must hold them back — a proxy
+     * that keeps the socket in repair mode while the far end is not ready — can read them here.
+     */
+    public byte[] pendingSend() {
+        return unsentToSend.clone();
+    }
+
+    /**
+     * Closes the socket while still in repair mode, which sends nothing to the peer (no FIN, no RST): the
+     * connection lives on in whatever was rebuilt from the snapshot. Ends the session.
+     */
+    public void closeSilently() {
+        requireRepairing();
+        repairing = false;
+        socket.close();
+    }
+
+    /** Ends the session: {@link #resume()} unless it already ended. Idempotent. */
+    @Override
+    public void close() {
+        if (repairing) resume();
+    }
+
+    public boolean isRepairing() {
+        return repairing;
+    }
+
+    private void leaveRepair(int mode) {
+        requireRepairing();
+        repairing = false;
+        try {
+            Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_REPAIR, mode);
+            // Leaving repair mode resets SO_REUSEADDR; give the owner back what it had.
+            if (reuseAddress) Libc.setsockoptInt(fd, SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("leaving repair mode on fd " + fd, e);
+        }
+    }
+
+    private void selectQueue(int queue) {
+        Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_REPAIR_QUEUE, queue);
+    }
+
+    private void setU32(Arena arena, int option, long value) {
+        Libc.setsockopt(fd, SOL_TCP, option, arena.allocateFrom(ValueLayout.JAVA_INT, (int) value));
+    }
+
+    /** Writes {@code bytes[from, to)}: into the selected queue in repair mode, to the peer otherwise. */
+    private void writeAll(Arena arena, byte[] bytes, int from, int to) {
+        if (to <= from) return;
+        MemorySegment buf = arena.allocate(to - from);
+        MemorySegment.copy(bytes, from, buf, ValueLayout.JAVA_BYTE, 0, to - from);
+        long off = 0;
+        while (off < buf.byteSize()) {
+            off += Libc.send(fd, buf.asSlice(off), Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+        }
+    }
+
+    private void requireRepairing() {
+        if (!repairing) throw new IllegalStateException("repair session on fd " + fd + " has ended");
+    }
+
+    private static long u32(int v) {
+        return Integer.toUnsignedLong(v);
+    }
+}

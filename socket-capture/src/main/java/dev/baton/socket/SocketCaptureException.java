@@ -1,0 +1,77 @@
+package dev.baton.socket;
+
+import dev.baton.socket.internal.ErrnoException;
+
+/**
+ * A socket could not be captured, rebuilt or re-pointed. {@link #reason()} says what a user can do about it;
+ * the message names the step that failed and the errno. When this is thrown the socket involved is not left in
+ * repair mode.
+ */
+public final class SocketCaptureException extends RuntimeException {
+
+    /** Why it failed, in terms a user can act on. */
+    public enum Reason {
+        /** The caller lacks CAP_NET_ADMIN in the socket's network namespace (or ptrace rights over the process). */
+        PERMISSION_DENIED("needs root, or CAP_NET_ADMIN in the socket's network namespace"),
+        /** The kernel has no TCP_REPAIR (or no pidfd_getfd). */
+        KERNEL_UNSUPPORTED("the kernel lacks TCP_REPAIR or pidfd_getfd (Linux >= 5.6 with CONFIG_CHECKPOINT_RESTORE)"),
+        NO_SUCH_PROCESS("no such process"),
+        NO_SUCH_FD("the process has no such file descriptor"),
+        NOT_A_SOCKET("not a socket"),
+        NOT_TCP("not a TCP socket"),
+        LISTENING("a listening socket has no connection to capture"),
+        UNSUPPORTED_STATE("only ESTABLISHED connections can be rebuilt"),
+        ADDRESS_IN_USE("the 4-tuple is already in use in that network namespace"),
+        ADDRESS_UNAVAILABLE("the address cannot be used in that network namespace"),
+        INCONSISTENT_STATE("the socket state is inconsistent"),
+        FAILED("the kernel refused the operation");
+
+        private final String hint;
+
+        Reason(String hint) {
+            this.hint = hint;
+        }
+
+        public String hint() {
+            return hint;
+        }
+    }
+
+    private final Reason reason;
+    private final int errno;
+
+    public SocketCaptureException(Reason reason, String step, String detail) {
+        this(reason, step, detail, 0, null);
+    }
+
+    private SocketCaptureException(Reason reason, String step, String detail, int errno, Throwable cause) {
+        super(step + " failed: " + reason.hint() + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")"),
+                cause);
+        this.reason = reason;
+        this.errno = errno;
+    }
+
+    /** Maps a failed libc call to the reason a user would act on. */
+    static SocketCaptureException of(String step, ErrnoException e) {
+        Reason reason = switch (e.errno()) {
+            case 1, 13 -> Reason.PERMISSION_DENIED;       // EPERM, EACCES
+            case 3 -> Reason.NO_SUCH_PROCESS;             // ESRCH
+            case 9 -> Reason.NO_SUCH_FD;                  // EBADF
+            case 88 -> Reason.NOT_A_SOCKET;               // ENOTSOCK
+            case 38, 92, 95 -> Reason.KERNEL_UNSUPPORTED; // ENOSYS, ENOPROTOOPT, EOPNOTSUPP
+            case 98 -> Reason.ADDRESS_IN_USE;             // EADDRINUSE
+            case 99 -> Reason.ADDRESS_UNAVAILABLE;        // EADDRNOTAVAIL
+            default -> Reason.FAILED;
+        };
+        return new SocketCaptureException(reason, step, e.getMessage(), e.errno(), e);
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The errno behind the failure, or 0 when it was not a failed system call. */
+    public int errno() {
+        return errno;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.baton.socket;
+
+import dev.baton.socket.internal.ErrnoException;
+import dev.baton.socket.internal.Libc;
+import dev.baton.socket.internal.SockAddr;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * A socket file descriptor in this process: one this JVM owns (a rebuilt socket, or one taken from another
+ * process with {@link ProcessSockets#grab}), or one it only borrows (say, a Netty channel's fd).
+ * Closing an owned socket closes the fd; closing a borrowed one does nothing.
+ */
+public final class TcpSocket implements AutoCloseable {
+    private final int fd;
+    private final boolean owned;
+    private volatile boolean closed;
+
+    private TcpSocket(int fd, boolean owned) {
+        if (fd < 0) throw new IllegalArgumentException("bad file descriptor " + fd);
+        this.fd = fd;
+        this.owned = owned;
+    }
+
+    /** Takes ownership of {@code fd}: {@link #close()} closes it. */
+    public static TcpSocket own(int fd) {
+        return new TcpSocket(fd, true);
+    }
+
+    /** Uses {@code fd} without owning it: {@link #close()} leaves it open (its owner closes it). */
+    public static TcpSocket borrow(int fd) {
+        return new TcpSocket(fd, false);
+    }
+
+    public int fd() {
+        if (closed) throw new IllegalStateException("socket fd " + fd + " is closed");
+        return fd;
+    }
+
+    public InetSocketAddress localAddress() {
+        return name(true);
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return name(false);
+    }
+
+    private InetSocketAddress name(boolean local) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sa = arena.allocate(SockAddr.MAX_SIZE);
+            if (local) Libc.getsockname(fd(), sa);
+            else Libc.getpeername(fd(), sa);
+            return SockAddr.decode(sa);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of(local ? "getsockname" : "getpeername", e);
+        }
+    }
+
+    /**
+     * A blocking byte channel over this socket, for code that wants to use a rebuilt socket from plain Java.
+     * Closing the channel closes this socket.
+     */
+    public ByteChannel channel() {
+        return new ByteChannel() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                if (closed) throw new ClosedChannelException();
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment buf = arena.allocate(Math.max(1, dst.remaining()));
+                    long n = Libc.recv(fd, buf, 0);
+                    if (n == 0) return -1;
+                    dst.put(buf.asSlice(0, n).asByteBuffer());
+                    return (int) n;
+                } catch (ErrnoException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                if (closed) throw new ClosedChannelException();
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment buf = arena.allocate(Math.max(1, src.remaining()));
+                    buf.asByteBuffer().put(src.duplicate());
+                    long n = Libc.send(fd, buf.asSlice(0, src.remaining()), Libc.MSG_NOSIGNAL);
+                    src.position(src.position() + (int) n);
+                    return (int) n;
+                } catch (ErrnoException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public boolean isOpen() {
+                return !closed;
+            }
+
+            @Override
+            public void close() {
+                TcpSocket.this.close();
+            }
+        };
+    }
+
+    /** Closes the fd if this socket owns it. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (owned) Libc.close(fd);
+    }
+
+    @Override
+    public String toString() {
+        return "TcpSocket[fd=" + fd + (owned ? "" : ", borrowed") + (closed ? ", closed" : "") + "]";
+    }
+}

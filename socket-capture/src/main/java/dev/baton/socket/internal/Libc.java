@@ -1,0 +1,321 @@
+package dev.baton.socket.internal;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The libc calls Baton makes through FFM, one method per call. Each method returns the call's result or throws
+ * {@link ErrnoException} naming the call and errno; none of them interprets the result. Internal: the public
+ * API of this module is in {@code dev.baton.socket} and {@code dev.baton.netns}.
+ */
+public final class Libc {
+    // <sys/socket.h>, <netinet/in.h>, <linux/tcp.h>, <asm-generic/*>
+    public static final int AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1, SOL_IP = 0, SOL_TCP = 6, SOL_IPV6 = 41;
+    public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_ACCEPTCONN = 30, SO_DOMAIN = 39,
+            SO_PROTOCOL = 38;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IP_FREEBIND = 15, IPV6_FREEBIND = 78;
+    public static final int TCP_MAXSEG = 2, TCP_INFO = 11, TCP_REPAIR = 19, TCP_REPAIR_QUEUE = 20,
+            TCP_QUEUE_SEQ = 21, TCP_REPAIR_OPTIONS = 22, TCP_TIMESTAMP = 24, TCP_REPAIR_WINDOW = 29;
+    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+    public static final long SIOCINQ = 0x541B, SIOCOUTQ = 0x5411, SIOCOUTQNSD = 0x894B;
+    public static final int O_RDONLY = 0, O_CLOEXEC = 0x80000;
+    public static final int CLONE_NEWNET = 0x40000000;
+    public static final int SIGKILL = 9, SIGCONT = 18, SIGSTOP = 19;
+    public static final long SYS_PIDFD_OPEN = 434, SYS_PIDFD_GETFD = 438;
+
+    // errno values this module reports by name
+    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EBADF = 9, EAGAIN = 11, EACCES = 13, EINVAL = 22,
+            ENOPROTOOPT = 92, EOPNOTSUPP = 95, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENOTCONN = 107,
+            ENOTSOCK = 88;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final ErrnoCapture ERRNO = new ErrnoCapture();
+
+    private static final MethodHandle SOCKET = function("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle SETSOCKOPT =
+            function("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKOPT =
+            function("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle IOCTL = variadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
+    private static final MethodHandle BIND = function("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle CONNECT = function("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKNAME = function("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle GETPEERNAME = function("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle CLOSE = function("close", JAVA_INT, JAVA_INT);
+    private static final MethodHandle RECV = function("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SEND = function("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle OPEN = variadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle SETNS = function("setns", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle KILL = function("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle SYSCALL3 =
+            variadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
+
+    private Libc() {}
+
+    public static int socket(int domain, int type, int protocol) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) SOCKET.invokeExact(err, domain, type, protocol);
+            return check(r, err, "socket");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void setsockopt(int fd, int level, int name, MemorySegment value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) SETSOCKOPT.invokeExact(err, fd, level, name, value, (int) value.byteSize());
+            check(r, err, "setsockopt(" + optionName(level, name) + ")");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void setsockoptInt(int fd, int level, int name, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            setsockopt(fd, level, name, arena.allocateFrom(JAVA_INT, value));
+        }
+    }
+
+    /** Reads an option into {@code value}; returns the length the kernel wrote. */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) value.byteSize());
+            int r = (int) GETSOCKOPT.invokeExact(err, fd, level, name, value, len);
+            check(r, err, "getsockopt(" + optionName(level, name) + ")");
+            return len.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int getsockoptInt(int fd, int level, int name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(JAVA_INT);
+            getsockopt(fd, level, name, v);
+            return v.get(JAVA_INT, 0);
+        }
+    }
+
+    public static int ioctlInt(int fd, long request, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            MemorySegment v = arena.allocate(JAVA_INT);
+            int r = (int) IOCTL.invokeExact(err, fd, request, v);
+            check(r, err, "ioctl(" + what + ")");
+            return v.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void bind(int fd, MemorySegment sockaddr) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) BIND.invokeExact(err, fd, sockaddr, (int) sockaddr.byteSize());
+            check(r, err, "bind");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void connect(int fd, MemorySegment sockaddr) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) CONNECT.invokeExact(err, fd, sockaddr, (int) sockaddr.byteSize());
+            check(r, err, "connect");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Fills {@code sockaddr} (128 bytes is enough for any family) with the socket's local address. */
+    public static void getsockname(int fd, MemorySegment sockaddr) {
+        nameCall(GETSOCKNAME, "getsockname", fd, sockaddr);
+    }
+
+    public static void getpeername(int fd, MemorySegment sockaddr) {
+        nameCall(GETPEERNAME, "getpeername", fd, sockaddr);
+    }
+
+    private static void nameCall(MethodHandle h, String what, int fd, MemorySegment sockaddr) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) sockaddr.byteSize());
+            int r = (int) h.invokeExact(err, fd, sockaddr, len);
+            check(r, err, what);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) CLOSE.invokeExact(err, fd);
+            check(r, err, "close");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** recv(2); returns the byte count (0 at end of stream). */
+    public static long recv(int fd, MemorySegment buf, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            long r = (long) RECV.invokeExact(err, fd, buf, buf.byteSize(), flags);
+            if (r < 0) throw new ErrnoException("recv", errno(err));
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** send(2); returns the byte count, which may be short. */
+    public static long send(int fd, MemorySegment buf, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            long r = (long) SEND.invokeExact(err, fd, buf, buf.byteSize(), flags);
+            if (r < 0) throw new ErrnoException("send", errno(err));
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int open(String path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) OPEN.invokeExact(err, arena.allocateFrom(path), flags, 0);
+            return check(r, err, "open(" + path + ")");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void setns(int fd, int nstype) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) SETNS.invokeExact(err, fd, nstype);
+            check(r, err, "setns");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void kill(int pid, int signal) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            int r = (int) KILL.invokeExact(err, pid, signal);
+            check(r, err, "kill");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pidfd_open(2): a file descriptor that refers to process {@code pid}. */
+    public static int pidfdOpen(int pid) {
+        return (int) syscall3(SYS_PIDFD_OPEN, "pidfd_open", pid, 0, 0);
+    }
+
+    /** pidfd_getfd(2): a duplicate, in this process, of file descriptor {@code targetFd} of the pidfd's process. */
+    public static int pidfdGetfd(int pidfd, int targetFd) {
+        return (int) syscall3(SYS_PIDFD_GETFD, "pidfd_getfd", pidfd, targetFd, 0);
+    }
+
+    private static long syscall3(long nr, String what, int a, int b, int c) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = ERRNO.allocate(arena);
+            long r = (long) SYSCALL3.invokeExact(err, nr, a, b, c);
+            if (r < 0) throw new ErrnoException(what, errno(err));
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static int check(int result, MemorySegment err, String what) {
+        if (result < 0) throw new ErrnoException(what, errno(err));
+        return result;
+    }
+
+    private static int errno(MemorySegment err) {
+        return (int) ERRNO.errno.get(err, 0L);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException("native call failed", t);
+    }
+
+    private static String optionName(int level, int name) {
+        if (level == SOL_TCP) {
+            return switch (name) {
+                case TCP_MAXSEG -> "TCP_MAXSEG";
+                case TCP_INFO -> "TCP_INFO";
+                case TCP_REPAIR -> "TCP_REPAIR";
+                case TCP_REPAIR_QUEUE -> "TCP_REPAIR_QUEUE";
+                case TCP_QUEUE_SEQ -> "TCP_QUEUE_SEQ";
+                case TCP_REPAIR_OPTIONS -> "TCP_REPAIR_OPTIONS";
+                case TCP_TIMESTAMP -> "TCP_TIMESTAMP";
+                case TCP_REPAIR_WINDOW -> "TCP_REPAIR_WINDOW";
+                default -> "SOL_TCP/" + name;
+            };
+        }
+        if (level == SOL_SOCKET) {
+            return switch (name) {
+                case SO_REUSEADDR -> "SO_REUSEADDR";
+                case SO_TYPE -> "SO_TYPE";
+                case SO_ERROR -> "SO_ERROR";
+                case SO_ACCEPTCONN -> "SO_ACCEPTCONN";
+                case SO_DOMAIN -> "SO_DOMAIN";
+                case SO_PROTOCOL -> "SO_PROTOCOL";
+                default -> "SOL_SOCKET/" + name;
+            };
+        }
+        if (level == SOL_IP && name == IP_FREEBIND) return "IP_FREEBIND";
+        if (level == SOL_IPV6 && name == IPV6_FREEBIND) return "IPV6_FREEBIND";
+        return level + "/" + name;
+    }
+
+    private static MethodHandle function(String name, MemoryLayout result, MemoryLayout... args) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), ERRNO.option);
+    }
+
+    private static MethodHandle variadic(String name, int firstVariadic, MemoryLayout result, MemoryLayout... args) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args),
+                ERRNO.option, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    }
+
+    /** The errno capture-state layout, and the handle that reads errno out of it. */
+    private static final class ErrnoCapture {
+        final Linker.Option option = Linker.Option.captureCallState("errno");
+        final java.lang.foreign.StructLayout layout = Linker.Option.captureStateLayout();
+        final VarHandle errno = layout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+        MemorySegment allocate(Arena arena) {
+            return arena.allocate(layout);
+        }
+    }
+}
