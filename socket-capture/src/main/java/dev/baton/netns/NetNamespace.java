@@ -5,6 +5,8 @@ import dev.baton.socket.internal.Libc;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -86,6 +88,18 @@ public final class NetNamespace {
             task.run();
             return null;
         });
+    }
+
+    /**
+     * Runs an external command inside this namespace ({@code nsenter --net=PATH}: unlike {@code ip netns exec}
+     * it leaves the mount namespace alone, which CRIU needs) and returns its standard output.
+     *
+     * @throws NetnsException with the command's standard error when it fails
+     */
+    public String exec(String stdin, String... command) {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + path, "--"));
+        cmd.addAll(List.of(command));
+        return NetnsLab.run(cmd, stdin);
     }
 
     private void enterOnThisThread() {

@@ -92,6 +92,41 @@ public final class RepairSession implements AutoCloseable {
         return domain == Libc.AF_INET ? Family.INET : Family.INET6;
     }
 
+    /**
+     * Rebuilds {@code state} into a new socket in the calling thread's network namespace and leaves it in repair
+     * mode, quiet, for the caller to {@link #resume()} when the far end is ready; see {@link #restore}. On
+     * failure the half-built socket is closed silently, so the peer sees nothing.
+     */
+    public static RepairSession rebuild(TcpSocketState state) {
+        TcpSocket socket;
+        try {
+            int fd = Libc.socket(state.family() == Family.INET ? Libc.AF_INET : Libc.AF_INET6,
+                    Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
+            socket = TcpSocket.own(fd);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("creating a socket for " + state.local() + " -> " + state.remote(), e);
+        }
+        RepairSession session;
+        try {
+            // Before repair mode, so the rebuilt socket may share its port with a listener.
+            Libc.setsockoptInt(socket.fd(), SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+            session = enter(socket);
+        } catch (ErrnoException e) {
+            socket.close();
+            throw SocketCaptureException.of("creating a socket for " + state.local() + " -> " + state.remote(), e);
+        } catch (RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        try {
+            session.restore(state);
+        } catch (RuntimeException e) {
+            session.closeSilently();
+            throw e;
+        }
+        return session;
+    }
+
     public TcpSocket socket() {
         return socket;
     }
@@ -177,6 +212,8 @@ public final class RepairSession implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             Libc.connect(fd, SockAddr.unspecified(arena));
             disconnected = true;
+            restored = false;
+            unsentToSend = NOTHING;
         } catch (ErrnoException e) {
             throw SocketCaptureException.of("disconnecting fd " + fd, e);
         }

@@ -1,8 +1,5 @@
 package dev.baton.socket;
 
-import dev.baton.socket.internal.ErrnoException;
-import dev.baton.socket.internal.Libc;
-
 import java.net.InetSocketAddress;
 
 /**
@@ -31,31 +28,9 @@ public final class SocketCapture {
      * half-built socket is closed silently, so the peer sees nothing.
      */
     public static TcpSocket rebuild(TcpSocketState state) {
-        TcpSocket socket;
-        try {
-            int fd = Libc.socket(state.family() == Family.INET ? Libc.AF_INET : Libc.AF_INET6,
-                    Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
-            socket = TcpSocket.own(fd);
-            // Before repair mode, so the rebuilt socket may share a port with a listener.
-            Libc.setsockoptInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
-        } catch (ErrnoException e) {
-            throw SocketCaptureException.of("creating a socket for " + state.local() + " -> " + state.remote(), e);
-        }
-        RepairSession session;
-        try {
-            session = RepairSession.enter(socket);
-        } catch (RuntimeException e) {
-            socket.close();
-            throw e;
-        }
-        try {
-            session.restore(state);
-        } catch (RuntimeException e) {
-            session.closeSilently();
-            throw e;
-        }
+        RepairSession session = RepairSession.rebuild(state);
         session.resume();
-        return socket;
+        return session.socket();
     }
 
     /**
