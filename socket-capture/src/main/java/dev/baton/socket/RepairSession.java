@@ -221,9 +221,9 @@ public final class RepairSession implements AutoCloseable {
 
     /**
      * Rebuilds {@code state} into this socket, which must be new or {@linkplain #disconnect() disconnected}. The
-     * socket stays in repair mode; {@link #resume()} starts it. Binds the local address unless the socket still
-     * holds its port (an accepted socket keeps it across a disconnect), with IP_FREEBIND only when this host
-     * does not have the address.
+     * socket stays in repair mode; {@link #resume()} starts it. Binds the local address (an accepted socket
+     * re-pointed in place keeps the port it holds), with IP_FREEBIND only when this host does not have the
+     * address.
      *
      * <p>The send queue is rebuilt so that the connection resumes at once: bytes marked unsent are sent on
      * resume; of the unacknowledged bytes, the last {@value #INITIAL_CWND_SEGMENTS} segments' worth are resent
@@ -251,7 +251,7 @@ public final class RepairSession implements AutoCloseable {
         byte[] received = state.receiveQueue().dataRef();
         byte[] unsent = state.sendQueue().unsentRef();
         try (Arena arena = Arena.ofConfined()) {
-            if (socket.localAddress().getPort() == 0) bindLocal(arena, nativeFamily, state.local());
+            bindLocal(arena, nativeFamily, state.local());
             ensureBuffers(received.length, unacked.length + unsent.length);
             selectQueue(RECV_QUEUE);
             setU32(arena, Libc.TCP_QUEUE_SEQ, state.receiveQueue().seq());
@@ -282,6 +282,9 @@ public final class RepairSession implements AutoCloseable {
         try {
             Libc.bind(fd, sa);
         } catch (ErrnoException e) {
+            // An accepted socket keeps its listener's port across a disconnect (a connected one loses it, though
+            // getsockname still shows it): bind then says EINVAL, and the port it holds is the right one.
+            if (e.errno() == Libc.EINVAL && disconnected) return;
             if (e.errno() != Libc.EADDRNOTAVAIL) throw e;
             // The address is not on this host (it moved, or comes later): bind it anyway.
             if (nativeFamily == Libc.AF_INET) Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_FREEBIND, 1);

@@ -1,5 +1,10 @@
 package dev.baton.socket;
 
+import dev.baton.socket.internal.Libc;
+import dev.baton.socket.internal.SockAddr;
+
+import java.lang.foreign.Arena;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -54,6 +59,33 @@ public final class SocketCapture {
             }
             return before;
         }
+    }
+
+    /**
+     * Links the native calls and the JSON codec ahead of time: a cold JVM spends 100 ms or more on the first
+     * capture or rebuild, which must not fall inside a freeze. Safe to call any time, from any thread; it
+     * touches no connection (it puts a fresh, unconnected socket in and out of repair mode).
+     */
+    public static void warmUp() {
+        try (Arena arena = Arena.ofConfined()) {
+            TcpSocket scratch = TcpSocket.own(Libc.socket(Libc.AF_INET, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0));
+            try (scratch) {
+                Libc.setsockoptInt(scratch.fd(), Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+                Libc.bind(scratch.fd(), SockAddr.encode(arena, Libc.AF_INET,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+                scratch.localAddress();
+                RepairSession.enter(scratch).close();
+            }
+        } catch (RuntimeException e) {
+            // Without CAP_NET_ADMIN the repair step fails; what was linked so far still helps.
+        }
+        TcpSocketState sample = new TcpSocketState(TcpSocketState.FORMAT_VERSION, Family.INET,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 2), TcpState.ESTABLISHED,
+                new ReceiveQueue(1, new byte[16]), new SendQueue(2, new byte[16], new byte[16]),
+                new TcpOptions(1460, true, true, new TcpOptions.WindowScale(7, 7)), 3L,
+                new RepairWindow(1, 2, 3, 4, 5));
+        StateJson.read(StateJson.write(sample.reconciledWith(10)));
     }
 
     private static void rollBack(RepairSession session, TcpSocketState before, SocketCaptureException failure) {

@@ -7,6 +7,7 @@ import dev.baton.socket.internal.SockAddr;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -18,6 +19,8 @@ import java.nio.channels.ClosedChannelException;
  * Closing an owned socket closes the fd; closing a borrowed one does nothing.
  */
 public final class TcpSocket implements AutoCloseable {
+    /** Bytes of struct tcp_info read: through tcpi_bytes_received (offset 128, linux/tcp.h since 4.1). */
+    private static final int TCP_INFO_SIZE = 136;
     private final int fd;
     private final boolean owned;
     private volatile boolean closed;
@@ -59,6 +62,21 @@ public final class TcpSocket implements AutoCloseable {
             return SockAddr.decode(sa);
         } catch (ErrnoException e) {
             throw SocketCaptureException.of(local ? "getsockname" : "getpeername", e);
+        }
+    }
+
+    /** Reads the kernel's connection counters (TCP_INFO); works in and out of repair mode. */
+    public TcpInfo info() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment i = arena.allocate(TCP_INFO_SIZE);
+            Libc.getsockopt(fd(), Libc.SOL_TCP, Libc.TCP_INFO, i);
+            return new TcpInfo(TcpState.ofCode(Byte.toUnsignedInt(i.get(ValueLayout.JAVA_BYTE, 0))),
+                    Integer.toUnsignedLong(i.get(ValueLayout.JAVA_INT, 68)),
+                    Integer.toUnsignedLong(i.get(ValueLayout.JAVA_INT, 8)),
+                    Integer.toUnsignedLong(i.get(ValueLayout.JAVA_INT, 100)),
+                    i.get(ValueLayout.JAVA_LONG, 120), i.get(ValueLayout.JAVA_LONG, 128));
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("reading TCP_INFO of fd " + fd, e);
         }
     }
 

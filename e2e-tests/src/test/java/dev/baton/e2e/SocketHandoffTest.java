@@ -1,0 +1,36 @@
+package dev.baton.e2e;
+
+import dev.baton.demo.EndpointProcess;
+import dev.baton.demo.HandoffScenario;
+import dev.baton.peer.SocketHandoff;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+@Tag("privileged")
+class SocketHandoffTest {
+
+    @Test
+    void aStreamingConnectionMovesToAHostWithAnotherIpAndBackWithoutLosingAByte() throws Exception {
+        try (HandoffScenario s = HandoffScenario.start(200_000)) {
+            Thread.sleep(500);
+            SocketHandoff.Result there = s.handoff();
+            System.out.println("a -> b: " + there);
+            assertEquals(s.serviceAddress("b"), there.to());
+            Thread.sleep(500);
+            SocketHandoff.Result back = s.handoff();
+            System.out.println("b -> a: " + back);
+            Thread.sleep(500);
+            EndpointProcess.Stats[] done = s.drain(Duration.ofSeconds(20));
+            EndpointProcess.Stats peer = done[0], owner = done[1];
+            System.out.printf("peer: wrote %d read %d, longest read gap %.1f ms; owner: wrote %d read %d, longest gap %.1f ms%n",
+                    peer.written(), peer.read(), peer.longestGapMs(), owner.written(), owner.read(), owner.longestGapMs());
+            assertTrue(peer.clean(), "peer saw every byte as expected: " + peer);
+            assertTrue(owner.clean(), "owner saw every byte as expected: " + owner);
+            assertTrue(peer.read() > 200_000, "the stream carried data across both moves: " + peer.read());
+        }
+    }
+}
