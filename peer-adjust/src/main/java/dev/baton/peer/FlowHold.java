@@ -10,9 +10,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * Holds a set of TCP flows still on the wire: an nftables table in one network namespace drops every packet
- * to or from the given local endpoints, in and out, from the moment {@link #install} returns until
- * {@link #close()}. Both are one atomic nftables transaction, whatever the number of flows.
+ * Holds TCP flows still on the wire: an nftables table in one network namespace that drops every packet to or
+ * from the held local endpoints, in and out. {@link #create} installs the table with nothing held — hook
+ * registration is the slow part, so it happens before the freeze —, {@link #hold} and {@link #release} then
+ * take one atomic nftables transaction each, whatever the number of endpoints, and {@link #close()} removes
+ * the table. Both only <em>add</em> set elements: removing elements or rules makes the kernel wait for an RCU
+ * grace period (10–20 ms here), so a release adds the endpoints to a "released" set that the drop rule
+ * excludes, and the removal waits for {@link #close()}, after the freeze.
  *
  * <p>Why a packet filter: a socket in TCP_REPAIR mode is not silent — it still ACKs, transmits on ACKs and
  * retransmits — so a consistent snapshot of both ends of a connection, and a move without RST, need the
@@ -26,7 +30,9 @@ public final class FlowHold implements AutoCloseable {
 
     private final NetNamespace netns;
     private final String table;
+    private List<InetSocketAddress> held;
     private boolean released;
+    private boolean closed;
 
     private FlowHold(NetNamespace netns, String table) {
         this.netns = netns;
@@ -34,46 +40,75 @@ public final class FlowHold implements AutoCloseable {
     }
 
     /**
-     * Starts dropping all packets of the flows whose local end (in {@code netns}) is one of {@code endpoints}.
+     * Installs an empty hold table in {@code netns}.
      *
      * @throws dev.baton.netns.NetnsException when nftables refuses (not installed, no CAP_NET_ADMIN)
      */
-    public static FlowHold install(NetNamespace netns, Collection<InetSocketAddress> endpoints) {
-        if (endpoints.isEmpty()) throw new IllegalArgumentException("no flows to hold");
+    public static FlowHold create(NetNamespace netns) {
         String table = TABLE_PREFIX + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
-        netns.exec(script(table, endpoints), "nft", "-f", "-");
+        netns.exec(tableScript(table), "nft", "-f", "-");
         return new FlowHold(netns, table);
     }
 
-    static String script(String table, Collection<InetSocketAddress> endpoints) {
-        List<InetSocketAddress> v4 = endpoints.stream().filter(e -> e.getAddress() instanceof Inet4Address).toList();
-        List<InetSocketAddress> v6 = endpoints.stream().filter(e -> !(e.getAddress() instanceof Inet4Address)).toList();
-        StringBuilder s = new StringBuilder("table inet ").append(table).append(" {\n");
-        s.append(set("v4", "ipv4_addr", v4)).append(set("v6", "ipv6_addr", v6));
+    /**
+     * Starts dropping all packets of the flows whose local end (in this namespace) is one of {@code endpoints}.
+     * Once per hold table: a table that was released is closed, and a new one made, for the next freeze.
+     */
+    public void hold(Collection<InetSocketAddress> endpoints) {
+        if (closed || held != null) throw new IllegalStateException(this + " was already used");
+        if (endpoints.isEmpty()) throw new IllegalArgumentException("no flows to hold");
+        netns.exec(elementsScript(table, "", endpoints), "nft", "-f", "-");
+        held = List.copyOf(endpoints);
+    }
+
+    /** Lets every held flow through again. Idempotent. */
+    public void release() {
+        if (held == null || released) return;
+        released = true;
+        netns.exec(elementsScript(table, "_released", held), "nft", "-f", "-");
+    }
+
+    static String tableScript(String table) {
         // Priority -300: before conntrack and any filter the host has, so nothing sees a held packet.
+        StringBuilder s = new StringBuilder("table inet ").append(table).append(" {\n");
+        for (String set : List.of("v4", "v4_released")) {
+            s.append("  set ").append(set).append(" {\n    type ipv4_addr . inet_service\n  }\n");
+        }
+        for (String set : List.of("v6", "v6_released")) {
+            s.append("  set ").append(set).append(" {\n    type ipv6_addr . inet_service\n  }\n");
+        }
         s.append("  chain in {\n    type filter hook input priority -300; policy accept;\n")
-                .append("    ip daddr . tcp dport @v4 drop\n    ip6 daddr . tcp dport @v6 drop\n  }\n");
+                .append("    ip daddr . tcp dport @v4 ip daddr . tcp dport != @v4_released drop\n")
+                .append("    ip6 daddr . tcp dport @v6 ip6 daddr . tcp dport != @v6_released drop\n  }\n");
         s.append("  chain out {\n    type filter hook output priority -300; policy accept;\n")
-                .append("    ip saddr . tcp sport @v4 drop\n    ip6 saddr . tcp sport @v6 drop\n  }\n");
+                .append("    ip saddr . tcp sport @v4 ip saddr . tcp sport != @v4_released drop\n")
+                .append("    ip6 saddr . tcp sport @v6 ip6 saddr . tcp sport != @v6_released drop\n  }\n");
         return s.append("}\n").toString();
     }
 
-    private static String set(String name, String type, List<InetSocketAddress> members) {
-        String elements = members.isEmpty() ? "" : "    elements = { " + members.stream()
+    /** Adds {@code endpoints} to the sets {@code v4<suffix>} and {@code v6<suffix>}. */
+    static String elementsScript(String table, String suffix, Collection<InetSocketAddress> endpoints) {
+        List<InetSocketAddress> v4 = endpoints.stream().filter(e -> e.getAddress() instanceof Inet4Address).toList();
+        List<InetSocketAddress> v6 = endpoints.stream().filter(e -> !(e.getAddress() instanceof Inet4Address)).toList();
+        return elements(table, "v4" + suffix, v4) + elements(table, "v6" + suffix, v6);
+    }
+
+    private static String elements(String table, String set, List<InetSocketAddress> members) {
+        if (members.isEmpty()) return "";
+        return "add element inet " + table + " " + set + " { " + members.stream()
                 .map(e -> e.getAddress().getHostAddress() + " . " + e.getPort())
                 .collect(Collectors.joining(", ")) + " }\n";
-        return "  set " + name + " {\n    type " + type + " . inet_service\n" + elements + "  }\n";
     }
 
     public String table() {
         return table;
     }
 
-    /** Lets the flows' packets through again. Idempotent. */
+    /** Releases what is held and removes the table. Idempotent. */
     @Override
     public void close() {
-        if (released) return;
-        released = true;
+        if (closed) return;
+        closed = true;
         netns.exec("delete table inet " + table + "\n", "nft", "-f", "-");
     }
 
@@ -81,8 +116,8 @@ public final class FlowHold implements AutoCloseable {
     public static int sweepOrphans(NetNamespace netns) {
         int removed = 0;
         for (String line : netns.exec(null, "nft", "list", "tables").split("\n")) {
-            String name = line.replace("table inet ", "").trim();
             if (!line.startsWith("table inet " + TABLE_PREFIX)) continue;
+            String name = line.substring("table inet ".length()).trim();
             String[] parts = name.substring(TABLE_PREFIX.length()).split("_");
             if (ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
                 netns.exec("delete table inet " + name + "\n", "nft", "-f", "-");

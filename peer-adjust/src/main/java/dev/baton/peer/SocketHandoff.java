@@ -4,7 +4,6 @@ import dev.baton.netns.NetNamespace;
 import dev.baton.socket.Pause;
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.RepairSession;
-import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;
 import dev.baton.socket.TcpInfo;
 import dev.baton.socket.TcpSocket;
@@ -88,18 +87,19 @@ public final class SocketHandoff {
      */
     public static Result run(Endpoint peer, Endpoint source, InetSocketAddress newLocal,
                              Function<Handover, NewOwner> startNewOwner) throws Exception {
-        long t0 = System.nanoTime();
         try (ProcessSockets peerProcess = ProcessSockets.open(peer.pid());
              ProcessSockets sourceProcess = ProcessSockets.open(source.pid())) {
             InetSocketAddress peerEnd = localEnd(peerProcess, peer.fd());
-            FlowHold hold = FlowHold.install(peer.netns(), List.of(peerEnd));
+            FlowHold hold = FlowHold.create(peer.netns());
             Pause peerPause = null;
             Pause sourcePause = null;
             InPlaceRepoint repoint = null;
             RepairSession sourceSession = null;
             boolean sourceGone = false;
             TcpSocketState sourceState = null;
+            long t0 = System.nanoTime();
             try {
+                hold.hold(List.of(peerEnd));
                 peerPause = peerProcess.pause();
                 sourcePause = sourceProcess.pause();
                 long t1 = System.nanoTime();
@@ -125,11 +125,12 @@ public final class SocketHandoff {
                 repoint.aim(newLocal, sourceState.receiveQueue().endSeq());
                 long t4 = System.nanoTime();
 
-                hold.close();
+                hold.release();
                 repoint.resume();
                 peerPause.close();
                 owner.resume();
                 long t5 = System.nanoTime();
+                hold.close();
                 Result r = new Result(peerEnd, sourceState.local(), newLocal, Duration.ofNanos(t1 - t0),
                         Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3),
                         Duration.ofNanos(t5 - t4), Duration.ofNanos(t5 - t0), moved.sendQueue().length(),
@@ -155,8 +156,9 @@ public final class SocketHandoff {
     }
 
     private static InetSocketAddress localEnd(ProcessSockets process, int fd) {
-        return process.list().stream().filter(s -> s.fd() == fd).map(SocketEntry::local).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(process + " has no TCP socket at fd " + fd));
+        try (TcpSocket socket = process.grab(fd)) {
+            return socket.localAddress();
+        }
     }
 
     private static void killAndWait(int pid) throws Exception {
