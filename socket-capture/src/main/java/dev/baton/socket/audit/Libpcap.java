@@ -1,6 +1,7 @@
 package dev.baton.socket.audit;
 
 import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.Pcaps;
 
 import java.io.IOException;
 
@@ -11,11 +12,17 @@ final class Libpcap {
     private Libpcap() {}
 
     /**
-     * JNA fails with UnsatisfiedLinkError the first time pcap4j's bindings load without libpcap, and with
+     * Loads pcap4j's bindings to libpcap. Called before any other libpcap use because pcap4j reports a missing
+     * library, on its optional functions (nanosecond timestamps among them), as "not supported by the pcap
+     * library". JNA fails with UnsatisfiedLinkError the first time the bindings load without libpcap, and with
      * NoClassDefFoundError on every later attempt.
      */
-    static IOException notInstalled(LinkageError e) {
-        return new IOException(NOT_INSTALLED, e);
+    static void require() throws IOException {
+        try {
+            Pcaps.libVersion();
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            throw new IOException(NOT_INSTALLED, e);
+        }
     }
 
     static IOException failed(String what, PcapNativeException e) {

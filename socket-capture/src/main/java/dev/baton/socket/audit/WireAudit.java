@@ -32,7 +32,8 @@ public final class WireAudit {
      *
      * @throws NoSuchFileException when the file does not exist
      * @throws IOException         when it is not a capture libpcap can read, its link type is not one listed
-     *                             above, or libpcap is not installed
+     *                             above, or libpcap is not installed ("libpcap not installed: run
+     *                             scripts/install-deps.sh")
      */
     public static WireReport analyze(Path pcapFile, InetSocketAddress peer) throws IOException {
         if (peer.isUnresolved()) throw new IllegalArgumentException("peer must be an IP address: " + peer);
@@ -62,12 +63,11 @@ public final class WireAudit {
     }
 
     private static PcapHandle open(Path pcapFile) throws IOException {
+        Libpcap.require();
         try {
             return Pcaps.openOffline(pcapFile.toString(), PcapHandle.TimestampPrecision.NANO);
         } catch (PcapNativeException e) {
             throw Libpcap.failed("cannot read capture " + pcapFile, e);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw Libpcap.notInstalled(e);
         }
     }
 

@@ -137,7 +137,8 @@ final class CraftedPcap {
 
     private static byte[] ethernetFrame(Packet ip, InetSocketAddress src) {
         // one locally administered MAC per source host, as on a bridge
-        byte[] mac = {2, 0, 0, 0, 0, (byte) src.getAddress().getAddress()[src.getAddress().getAddress().length - 1]};
+        byte[] host = src.getAddress().getAddress();
+        byte[] mac = {2, 0, 0, 0, 0, host[host.length - 1]};
         return new EthernetPacket.Builder()
                 .srcAddr(MacAddress.getByAddress(mac))
                 .dstAddr(MacAddress.getByName("02:00:00:00:00:ff"))

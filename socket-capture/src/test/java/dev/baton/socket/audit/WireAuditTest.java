@@ -301,6 +301,21 @@ class WireAuditTest {
         assertTrue(e.getMessage().contains("unsupported link type"), e.getMessage());
     }
 
+    @Test
+    void withoutLibpcapTheAuditSaysHowToInstallIt() throws Exception {
+        Path file = java.nio.file.Files.createFile(dir.resolve("empty.pcap"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dorg.pcap4j.core.pcapLibName=" + dir.resolve("no-such-libpcap.so"),
+                "-cp", System.getProperty("java.class.path"),
+                NoLibpcapProbe.class.getName(), file.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.endsWith("libpcap not installed: run scripts/install-deps.sh\n"), out);
+    }
+
     /** Handshake, three segments from the peer and one to it, then FIN both ways; data 1 ms apart. */
     private static CraftedPcap cleanExchange(CraftedPcap pcap, InetSocketAddress peer, InetSocketAddress server) {
         return pcap
