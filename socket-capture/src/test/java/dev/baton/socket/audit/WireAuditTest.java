@@ -12,6 +12,8 @@ import org.pcap4j.packet.namednumber.DataLinkType;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -249,7 +251,7 @@ class WireAuditTest {
     @Test
     void theSummaryIsOneReadableLine() throws Exception {
         WireReport r = audit(CraftedPcap.ethernet()
-                .segment(0, HOST_A, PEER, A_ISN, 1_500_000 / 1000)
+                .segment(0, HOST_A, PEER, A_ISN, 1500)
                 .segment(12.3, HOST_A, PEER, A_ISN + 1500, 0, Flag.RST));
 
         assertEquals("to peer: 2 pkts, 1.5 kB, 1 RST, 0 FIN, 0 retrans, 0 dup, 0 holes, longest silence 0.0 ms"
@@ -303,14 +305,14 @@ class WireAuditTest {
 
     @Test
     void withoutLibpcapTheAuditSaysHowToInstallIt() throws Exception {
-        Path file = java.nio.file.Files.createFile(dir.resolve("empty.pcap"));
+        Path file = Files.createFile(dir.resolve("empty.pcap"));
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-Dorg.pcap4j.core.pcapLibName=" + dir.resolve("no-such-libpcap.so"),
                 "-cp", System.getProperty("java.class.path"),
                 NoLibpcapProbe.class.getName(), file.toString())
                 .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.endsWith("libpcap not installed: run scripts/install-deps.sh\n"), out);
