@@ -74,7 +74,7 @@ final class StreamTracker {
 
     /** Removes {@code [from, to)} from the unfilled ranges, keeping the parts of them it does not cover. */
     private void fill(long from, long to) {
-        Long before = unfilled.floorKey(from); // a range that starts before {@code from} may reach into it
+        Long before = unfilled.floorKey(from); // a range that starts before from may reach into it
         var touched = new TreeMap<>(unfilled.subMap(before == null ? from : before, true, to, false));
         for (Map.Entry<Long, Long> e : touched.entrySet()) {
             long s = e.getKey(), t = e.getValue();
