@@ -84,7 +84,8 @@ public final class StateJson {
         return n;
     }
 
-    static String format(InetSocketAddress a) {
+    /** {@code "198.18.0.1:80"} or {@code "[2001:db8::1]:80"}: the form {@link #parseAddress} reads. */
+    public static String format(InetSocketAddress a) {
         InetAddress ip = a.getAddress();
         String host = ip.getHostAddress();
         return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
