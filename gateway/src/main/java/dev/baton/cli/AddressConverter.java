@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.socket.StateJson;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 import java.net.InetSocketAddress;
 
@@ -9,6 +10,10 @@ import java.net.InetSocketAddress;
 final class AddressConverter implements ITypeConverter<InetSocketAddress> {
     @Override
     public InetSocketAddress convert(String value) {
-        return StateJson.parseAddress(value);
+        try {
+            return StateJson.parseAddress(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage() + " (expected IP:PORT, e.g. 198.18.0.2:80 or [2001:db8::2]:80)");
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.util.Properties;
 
 /**
@@ -75,7 +76,14 @@ public final class Baton {
 
     private static String message(Throwable e) {
         String m = e.getMessage();
-        return m == null || m.isBlank() ? e.toString() : m;
+        if (m == null || m.isBlank()) return e.toString();
+        // The library's I/O failures name the step; what went wrong is in the cause.
+        if (e instanceof UncheckedIOException u) {
+            IOException cause = u.getCause();
+            return m + ": " + (cause instanceof AccessDeniedException denied
+                    ? "permission denied on " + denied.getFile() : cause.toString());
+        }
+        return m;
     }
 
     /** The version filtered into {@code version.properties} at build time. */

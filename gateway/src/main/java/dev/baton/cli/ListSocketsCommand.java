@@ -86,7 +86,7 @@ final class ListSocketsCommand implements Callable<Integer> {
         } catch (SocketCaptureException e) {
             if (e.reason() == SocketCaptureException.Reason.NO_SUCH_PROCESS) throw e;
             log.debug("capturing fd {} of process {}", entry.fd(), process.pid(), e);
-            return new CapturedSocket(entry, null, e.getMessage());
+            return new CapturedSocket(entry, null, Target.describe(e));
         }
     }
 }

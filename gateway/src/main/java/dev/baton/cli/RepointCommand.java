@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.SocketCapture;
+import dev.baton.socket.SocketCaptureException;
 import dev.baton.socket.StateJson;
 import dev.baton.socket.TcpSocket;
 import dev.baton.socket.TcpSocketState;
@@ -48,6 +49,8 @@ final class RepointCommand implements Callable<Integer> {
                     return SocketCapture.repoint(socket, to);
                 }
             });
+        } catch (SocketCaptureException e) {
+            throw new CommandFailure("cannot re-point fd " + fd + " of process " + pid + ": " + Target.describe(e), e);
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         log.debug("state before the re-point: {}", before);

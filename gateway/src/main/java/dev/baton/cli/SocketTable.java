@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 
 /** The {@code --table} form of {@code baton sockets list}, rendered from the same JSON rows as {@code --json}. */
 final class SocketTable {
-    private static final String ROW = "%4s  %-11s  %-24s  %-24s  %8s  %13s%n";
+    private static final String ROW = "%4s  %-11s  %-24s  %-24s  %8s  %18s%n";
 
     private SocketTable() {}
 

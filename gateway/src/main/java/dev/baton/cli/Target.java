@@ -20,6 +20,18 @@ final class Target {
     }
 
     /**
+     * What went wrong, for a message that already names the fd and process: the reason alone when it says all
+     * (the library's message names the step on this JVM's duplicate fd, which would only confuse), else the
+     * library's full message.
+     */
+    static String describe(SocketCaptureException e) {
+        return switch (e.reason()) {
+            case NO_SUCH_PROCESS, NO_SUCH_FD, NOT_A_SOCKET, NOT_TCP, LISTENING, PERMISSION_DENIED -> e.reason().hint();
+            default -> e.getMessage();
+        };
+    }
+
+    /**
      * Stops the process until the returned handle is closed. A process cannot stop itself and wait, so when the
      * target is this JVM (tests, self-inspection) nothing is stopped.
      */
