@@ -8,6 +8,11 @@ package dev.baton.cli;
 record Check(String name, Status status, String detail, String fix) {
     enum Status { OK, WARN, FAIL }
 
+    /** Details are one line: tools' multi-line messages are joined with "; ". */
+    Check {
+        detail = detail.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
     static Check ok(String name, String detail) {
         return new Check(name, Status.OK, detail, null);
     }
