@@ -13,7 +13,8 @@ final class AddressConverter implements ITypeConverter<InetSocketAddress> {
         try {
             return StateJson.parseAddress(value);
         } catch (IllegalArgumentException e) {
-            throw new TypeConversionException(e.getMessage() + " (expected IP:PORT, e.g. 198.18.0.2:80 or [2001:db8::2]:80)");
+            throw new TypeConversionException(
+                    e.getMessage() + " (expected IP:PORT, e.g. 198.18.0.2:80 or [2001:db8::2]:80)");
         }
     }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 
@@ -54,10 +55,11 @@ final class RepointCommand implements Callable<Integer> {
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         log.debug("state before the re-point: {}", before);
-        spec.commandLine().getOut().printf("fd %d of process %d: %s -> %s re-pointed to %s; send queue %d B, "
-                        + "receive queue %d B; %d ms%n", fd, pid, StateJson.format(before.local()), StateJson.format(before.remote()), StateJson.format(to),
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("fd %d of process %d (local %s): remote %s -> %s; send queue %d B, receive queue %d B; %d ms%n",
+                fd, pid, StateJson.format(before.local()), StateJson.format(before.remote()), StateJson.format(to),
                 before.sendQueue().length(), before.receiveQueue().length(), millis);
-        spec.commandLine().getOut().flush();
+        out.flush();
         return 0;
     }
 }
