@@ -3,6 +3,7 @@ package dev.baton.e2e;
 import dev.baton.demo.EndpointProcess;
 import dev.baton.demo.HandoffScenario;
 import dev.baton.peer.SocketHandoff;
+import dev.baton.socket.audit.WireReport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,14 @@ class SocketHandoffTest {
             assertTrue(peer.clean(), "peer saw every byte as expected: " + peer);
             assertTrue(owner.clean(), "owner saw every byte as expected: " + owner);
             assertTrue(peer.read() > 200_000, "the stream carried data across both moves: " + peer.read());
+            WireReport wire = s.audit();
+            System.out.println("wire at the peer: " + wire.summary());
+            assertEquals(0, wire.rstCount(), "no RST on the wire: " + wire);
+            assertEquals(0, wire.toPeer().unfilledHoleBytes() + wire.fromPeer().unfilledHoleBytes(), "no gap: " + wire);
+            assertEquals(0, wire.toPeer().duplicates() + wire.fromPeer().duplicates(), "no duplicate: " + wire);
+            // Every byte the peer read crossed its wire; only retransmissions may add to that.
+            if (wire.toPeer().retransmissions() == 0) assertEquals(peer.read(), wire.toPeer().payloadBytes());
+            else assertTrue(wire.toPeer().payloadBytes() > peer.read());
         }
     }
 }

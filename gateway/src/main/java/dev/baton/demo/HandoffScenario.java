@@ -8,6 +8,9 @@ import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;
 import dev.baton.socket.TcpState;
+import dev.baton.socket.audit.WireAudit;
+import dev.baton.socket.audit.WireCapture;
+import dev.baton.socket.audit.WireReport;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -27,6 +30,8 @@ public final class HandoffScenario implements AutoCloseable {
 
     private final NetnsLab lab;
     private final int rate;
+    private final Path pcapFile;
+    private WireCapture capture;
     private EndpointProcess peer;
     private EndpointProcess owner;
     private EndpointProcess next;
@@ -35,9 +40,10 @@ public final class HandoffScenario implements AutoCloseable {
     private long sendBase = -1;
     private long receiveBase = -1;
 
-    private HandoffScenario(NetnsLab lab, int rate) {
+    private HandoffScenario(NetnsLab lab, int rate) throws java.io.IOException {
         this.lab = lab;
         this.rate = rate;
+        this.pcapFile = Files.createTempFile("baton-handoff-", ".pcap");
     }
 
     /** Builds the hosts and starts the stream; returns once both directions flow. */
@@ -46,6 +52,7 @@ public final class HandoffScenario implements AutoCloseable {
         HandoffScenario s = new HandoffScenario(NetnsLab.create("peer", "a", "b"), bytesPerSecond);
         try {
 
+            s.capture = WireCapture.start(s.lab.host("peer").netns(), "eth0", "tcp port " + PORT, s.pcapFile);
             s.owner = EndpointProcess.start("workload@a", s.lab.host("a").netns(), "serve",
                     StateJson.format(s.serviceAddress("a")), "--rate", Integer.toString(bytesPerSecond));
             s.owner.await("LISTENING", START_TIMEOUT);
@@ -154,6 +161,20 @@ public final class HandoffScenario implements AutoCloseable {
     }
 
     /**
+     * Stops the wire capture on the peer's interface and audits the peer's connection in it: RSTs, holes,
+     * retransmissions, duplicates and the longest silence each way, across every move.
+     */
+    public WireReport audit() throws Exception {
+        capture.close();
+        try (ProcessSockets p = ProcessSockets.open(peer.pid())) {
+            InetSocketAddress peerEnd = p.list().stream().filter(e -> e.remote().getPort() == PORT)
+                    .map(SocketEntry::local).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("the peer has no connection to audit"));
+            return WireAudit.analyze(pcapFile, peerEnd);
+        }
+    }
+
+    /**
      * Stops both writers and waits until each side has read everything the other wrote; returns the final
      * counters (peer, owner). Fails if the streams do not drain within {@code timeout}.
      */
@@ -177,6 +198,8 @@ public final class HandoffScenario implements AutoCloseable {
         for (EndpointProcess p : new EndpointProcess[]{next, owner, peer}) {
             if (p != null) p.close();
         }
+        if (capture != null) capture.close();
         lab.close();
+        Files.deleteIfExists(pcapFile);
     }
 }

@@ -2,6 +2,8 @@ package dev.baton.demo;
 
 import dev.baton.netns.NetnsLab;
 import dev.baton.peer.SocketHandoff;
+import dev.baton.socket.StateJson;
+import dev.baton.socket.audit.WireReport;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -28,7 +30,7 @@ public final class SocketHandoffDemo {
             out.printf("%n  peer (pid %d) on %s streams to the workload (pid %d) on %s, %d kB/s each way,%n"
                             + "  every byte checked at the other end.%n%n", s.peer().pid(),
                     s.lab().host("peer").address().getHostAddress(), s.owner().pid(),
-                    s.serviceAddress("a"), RATE / 1000);
+                    StateJson.format(s.serviceAddress("a")), RATE / 1000);
             long pauseMillis = Math.max(300, duration.toMillis() / (moves + 1));
             for (int i = 1; i <= moves; i++) {
                 Thread.sleep(pauseMillis);
@@ -39,7 +41,7 @@ public final class SocketHandoffDemo {
                         ms(r.hold()), ms(r.capture()), ms(r.rebuild()), ms(r.repoint()), ms(r.release()),
                         r.heldSendBytes() + r.heldReceiveBytes());
                 out.printf("          %s is now served by %s (new pid %d); the peer's fd is unchanged%n",
-                        r.peer(), r.to(), s.owner().pid());
+                        StateJson.format(r.peer()), StateJson.format(r.to()), s.owner().pid());
             }
             Thread.sleep(pauseMillis);
             EndpointProcess.Stats[] done = s.drain(Duration.ofSeconds(20));
@@ -51,9 +53,12 @@ public final class SocketHandoffDemo {
             out.printf("  workload -> peer: %,d bytes sent, %,d received, %s%n", owner.written(), peer.read(),
                     peer.clean() ? "all verified" : "MISMATCH at " + peer.mismatchAt());
             out.printf("  longest pause the peer saw between two reads: %.1f ms%n", peer.longestGapMs());
+            WireReport wire = s.audit();
+            out.printf("  on the wire at the peer: %d RST; %s%n", wire.rstCount(), wire.summary());
+            clean &= wire.isClean();
             out.println();
-            out.println(clean ? "OK: the connection survived every move, byte for byte."
-                    : "FAILED: the streams did not arrive intact.");
+            out.println(clean ? "OK: the connection survived every move, byte for byte, with no RST on the wire."
+                    : "FAILED: the streams did not arrive intact, or the wire shows a RST or a gap.");
             return clean ? 0 : 1;
         }
     }

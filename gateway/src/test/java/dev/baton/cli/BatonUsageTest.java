@@ -99,9 +99,4 @@ class BatonUsageTest {
         assertTrue(r.out().contains("--to=IP:PORT"), r.out());
         assertTrue(r.out().contains("--verbose"), r.out());
     }
-
-    @Test
-    void demoRunsThePlaceholder() {
-        assertEquals(0, Cli.run("demo", "--duration", "1s").exitCode());
-    }
 }

@@ -68,7 +68,8 @@ public final class SocketHandoff {
         @Override
         public String toString() {
             return String.format("%s: %s -> %s, frozen %.2f ms (hold %.2f, capture %.2f, rebuild %.2f, re-point %.2f,"
-                            + " release %.2f), queues moved: %d B to send, %d B received", peer, from, to,
+                            + " release %.2f), queues moved: %d B to send, %d B received",
+                    StateJson.format(peer), StateJson.format(from), StateJson.format(to),
                     ms(frozen), ms(hold), ms(capture), ms(rebuild), ms(repoint), ms(release), heldSendBytes,
                     heldReceiveBytes);
         }
