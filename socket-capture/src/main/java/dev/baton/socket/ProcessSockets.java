@@ -83,6 +83,10 @@ public final class ProcessSockets implements AutoCloseable {
         List<SocketEntry> entries = new ArrayList<>();
         readTable(proc.resolve("net/tcp"), Family.INET, fdByInode, entries);
         readTable(proc.resolve("net/tcp6"), Family.INET6, fdByInode, entries);
+        // Sockets made in another namespace than the process's own (a proxy, a test harness) are not in its
+        // /proc tables: ask the sockets themselves.
+        for (SocketEntry e : entries) fdByInode.remove(e.inode());
+        fdByInode.forEach((inode, fd) -> inspect(fd, inode, entries));
         entries.sort(Comparator.comparingInt(SocketEntry::fd));
         return entries;
     }
@@ -105,6 +109,24 @@ public final class ProcessSockets implements AutoCloseable {
             if (fd == null) continue;
             out.add(new SocketEntry(fd, inode, family, parseProcAddress(f[1]), parseProcAddress(f[2]),
                     TcpState.ofCode(Integer.parseInt(f[3], 16))));
+        }
+    }
+
+    private void inspect(int fd, long inode, List<SocketEntry> out) {
+        try (TcpSocket socket = grab(fd)) {
+            int domain = Libc.getsockoptInt(socket.fd(), Libc.SOL_SOCKET, Libc.SO_DOMAIN);
+            if ((domain != Libc.AF_INET && domain != Libc.AF_INET6)
+                    || Libc.getsockoptInt(socket.fd(), Libc.SOL_SOCKET, Libc.SO_PROTOCOL) != Libc.IPPROTO_TCP) {
+                return;
+            }
+            InetSocketAddress local = socket.localAddress();
+            TcpState state = socket.info().state();
+            InetSocketAddress remote = state == TcpState.LISTEN || state == TcpState.CLOSE
+                    ? new InetSocketAddress(domain == Libc.AF_INET ? "0.0.0.0" : "::", 0) : socket.remoteAddress();
+            out.add(new SocketEntry(fd, inode, domain == Libc.AF_INET ? Family.INET : Family.INET6, local, remote,
+                    state));
+        } catch (SocketCaptureException | ErrnoException closedMeanwhile) {
+            // the fd went away or is not what it seemed: not a TCP socket to list
         }
     }
 

@@ -44,6 +44,8 @@ public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final ErrnoCapture ERRNO = new ErrnoCapture();
+    /** Per-thread native scratch space: a call here allocates nothing (capture and rebuild run ~25 calls a socket). */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final MethodHandle SOCKET = function("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle SETSOCKOPT =
@@ -67,8 +69,8 @@ public final class Libc {
     private Libc() {}
 
     public static int socket(int domain, int type, int protocol) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) SOCKET.invokeExact(err, domain, type, protocol);
             return check(r, err, "socket");
         } catch (Throwable t) {
@@ -77,8 +79,8 @@ public final class Libc {
     }
 
     public static void setsockopt(int fd, int level, int name, MemorySegment value) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) SETSOCKOPT.invokeExact(err, fd, level, name, value, (int) value.byteSize());
             check(r, err, "setsockopt(" + optionName(level, name) + ")");
         } catch (Throwable t) {
@@ -87,16 +89,18 @@ public final class Libc {
     }
 
     public static void setsockoptInt(int fd, int level, int name, int value) {
-        try (Arena arena = Arena.ofConfined()) {
-            setsockopt(fd, level, name, arena.allocateFrom(JAVA_INT, value));
-        }
+        MemorySegment v = SCRATCH.get().value;
+        v.set(JAVA_INT, 0, value);
+        setsockopt(fd, level, name, v);
     }
 
     /** Reads an option into {@code value}; returns the length the kernel wrote. */
     public static int getsockopt(int fd, int level, int name, MemorySegment value) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
-            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) value.byteSize());
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment err = scratch.errno;
+            MemorySegment len = scratch.length;
+            len.set(JAVA_INT, 0, (int) value.byteSize());
             int r = (int) GETSOCKOPT.invokeExact(err, fd, level, name, value, len);
             check(r, err, "getsockopt(" + optionName(level, name) + ")");
             return len.get(JAVA_INT, 0);
@@ -106,17 +110,16 @@ public final class Libc {
     }
 
     public static int getsockoptInt(int fd, int level, int name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocate(JAVA_INT);
-            getsockopt(fd, level, name, v);
-            return v.get(JAVA_INT, 0);
-        }
+        MemorySegment v = SCRATCH.get().value;
+        getsockopt(fd, level, name, v);
+        return v.get(JAVA_INT, 0);
     }
 
     public static int ioctlInt(int fd, long request, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
-            MemorySegment v = arena.allocate(JAVA_INT);
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment err = scratch.errno;
+            MemorySegment v = scratch.value;
             int r = (int) IOCTL.invokeExact(err, fd, request, v);
             check(r, err, "ioctl(" + what + ")");
             return v.get(JAVA_INT, 0);
@@ -126,8 +129,8 @@ public final class Libc {
     }
 
     public static void bind(int fd, MemorySegment sockaddr) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) BIND.invokeExact(err, fd, sockaddr, (int) sockaddr.byteSize());
             check(r, err, "bind");
         } catch (Throwable t) {
@@ -136,8 +139,8 @@ public final class Libc {
     }
 
     public static void connect(int fd, MemorySegment sockaddr) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) CONNECT.invokeExact(err, fd, sockaddr, (int) sockaddr.byteSize());
             check(r, err, "connect");
         } catch (Throwable t) {
@@ -155,9 +158,11 @@ public final class Libc {
     }
 
     private static void nameCall(MethodHandle h, String what, int fd, MemorySegment sockaddr) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
-            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) sockaddr.byteSize());
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment err = scratch.errno;
+            MemorySegment len = scratch.length;
+            len.set(JAVA_INT, 0, (int) sockaddr.byteSize());
             int r = (int) h.invokeExact(err, fd, sockaddr, len);
             check(r, err, what);
         } catch (Throwable t) {
@@ -166,8 +171,8 @@ public final class Libc {
     }
 
     public static void close(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) CLOSE.invokeExact(err, fd);
             check(r, err, "close");
         } catch (Throwable t) {
@@ -177,8 +182,8 @@ public final class Libc {
 
     /** recv(2); returns the byte count (0 at end of stream). */
     public static long recv(int fd, MemorySegment buf, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             long r = (long) RECV.invokeExact(err, fd, buf, buf.byteSize(), flags);
             if (r < 0) throw new ErrnoException("recv", errno(err));
             return r;
@@ -189,8 +194,8 @@ public final class Libc {
 
     /** send(2); returns the byte count, which may be short. */
     public static long send(int fd, MemorySegment buf, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             long r = (long) SEND.invokeExact(err, fd, buf, buf.byteSize(), flags);
             if (r < 0) throw new ErrnoException("send", errno(err));
             return r;
@@ -201,7 +206,7 @@ public final class Libc {
 
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) OPEN.invokeExact(err, arena.allocateFrom(path), flags, 0);
             return check(r, err, "open(" + path + ")");
         } catch (Throwable t) {
@@ -210,8 +215,8 @@ public final class Libc {
     }
 
     public static void setns(int fd, int nstype) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) SETNS.invokeExact(err, fd, nstype);
             check(r, err, "setns");
         } catch (Throwable t) {
@@ -220,8 +225,8 @@ public final class Libc {
     }
 
     public static void kill(int pid, int signal) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             int r = (int) KILL.invokeExact(err, pid, signal);
             check(r, err, "kill");
         } catch (Throwable t) {
@@ -240,8 +245,8 @@ public final class Libc {
     }
 
     private static long syscall3(long nr, String what, int a, int b, int c) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = ERRNO.allocate(arena);
+        try {
+            MemorySegment err = SCRATCH.get().errno;
             long r = (long) SYSCALL3.invokeExact(err, nr, a, b, c);
             if (r < 0) throw new ErrnoException(what, errno(err));
             return r;
@@ -314,8 +319,19 @@ public final class Libc {
         final java.lang.foreign.StructLayout layout = Linker.Option.captureStateLayout();
         final VarHandle errno = layout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-        MemorySegment allocate(Arena arena) {
-            return arena.allocate(layout);
+    }
+
+    /** Native memory one thread reuses for errno, an int option value and a length. */
+    private static final class Scratch {
+        final MemorySegment errno;
+        final MemorySegment value;
+        final MemorySegment length;
+
+        Scratch() {
+            Arena arena = Arena.ofAuto();
+            errno = arena.allocate(ERRNO.layout);
+            value = arena.allocate(JAVA_INT);
+            length = arena.allocate(JAVA_INT);
         }
     }
 }
