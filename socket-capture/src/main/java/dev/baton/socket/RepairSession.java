@@ -185,7 +185,8 @@ public final class RepairSession implements AutoCloseable {
     /**
      * Rebuilds {@code state} into this socket, which must be new or {@linkplain #disconnect() disconnected}. The
      * socket stays in repair mode; {@link #resume()} starts it. Binds the local address unless the socket still
-     * holds its port (an accepted socket keeps it across a disconnect), with IP_FREEBIND only when this host
+     * holds its port (an accepted socket keeps it across a disconnect; a connected one does not), with
+     * IP_FREEBIND and IP_TRANSPARENT only when this host
      * does not have the address.
      *
      * <p>The send queue is rebuilt so that the connection resumes at once: bytes marked unsent are sent on
@@ -214,7 +215,7 @@ public final class RepairSession implements AutoCloseable {
         byte[] received = state.receiveQueue().dataRef();
         byte[] unsent = state.sendQueue().unsentRef();
         try (Arena arena = Arena.ofConfined()) {
-            if (socket.localAddress().getPort() == 0) bindLocal(arena, nativeFamily, state.local());
+            bindLocal(arena, nativeFamily, state.local());
             ensureBuffers(received.length, unacked.length + unsent.length);
             selectQueue(RECV_QUEUE);
             setU32(arena, Libc.TCP_QUEUE_SEQ, state.receiveQueue().seq());
@@ -245,12 +246,33 @@ public final class RepairSession implements AutoCloseable {
         try {
             Libc.bind(fd, sa);
         } catch (ErrnoException e) {
+            if (stillBound(e, local)) return;
             if (e.errno() != Libc.EADDRNOTAVAIL) throw e;
-            // The address is not on this host (it moved, or comes later): bind it anyway.
-            if (nativeFamily == Libc.AF_INET) Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_FREEBIND, 1);
-            else Libc.setsockoptInt(fd, Libc.SOL_IPV6, Libc.IPV6_FREEBIND, 1);
-            Libc.bind(fd, sa);
+            // The address is not on this host (it moved, or comes later): bind it anyway (FREEBIND), and let the
+            // route lookup of connect() accept a source address that is not local (TRANSPARENT; without it,
+            // connect fails with ENETUNREACH).
+            if (nativeFamily == Libc.AF_INET) {
+                Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_FREEBIND, 1);
+                Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_TRANSPARENT, 1);
+            } else {
+                Libc.setsockoptInt(fd, Libc.SOL_IPV6, Libc.IPV6_FREEBIND, 1);
+                Libc.setsockoptInt(fd, Libc.SOL_IPV6, Libc.IPV6_TRANSPARENT, 1);
+            }
+            try {
+                Libc.bind(fd, sa);
+            } catch (ErrnoException again) {
+                if (!stillBound(again, local)) throw again;
+            }
         }
+    }
+
+    /**
+     * EINVAL from bind on a disconnected socket: it is still bound. A disconnected socket keeps its port when its
+     * owner bound it (an accepted socket inherits that from its listener), but a socket that connect() bound
+     * implicitly loses it — getsockname still shows the old port then, so only bind itself can tell the two apart.
+     */
+    private boolean stillBound(ErrnoException e, InetSocketAddress local) {
+        return e.errno() == Libc.EINVAL && disconnected && socket.localAddress().getPort() == local.getPort();
     }
 
     /** Large queues do not fit the default buffers; a blocked repair-mode write would never return. */

@@ -26,7 +26,7 @@ public final class Libc {
     public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_ACCEPTCONN = 30, SO_DOMAIN = 39,
             SO_PROTOCOL = 38;
     public static final int IPPROTO_TCP = 6;
-    public static final int IP_FREEBIND = 15, IPV6_FREEBIND = 78;
+    public static final int IP_FREEBIND = 15, IPV6_FREEBIND = 78, IP_TRANSPARENT = 19, IPV6_TRANSPARENT = 75;
     public static final int TCP_MAXSEG = 2, TCP_INFO = 11, TCP_REPAIR = 19, TCP_REPAIR_QUEUE = 20,
             TCP_QUEUE_SEQ = 21, TCP_REPAIR_OPTIONS = 22, TCP_TIMESTAMP = 24, TCP_REPAIR_WINDOW = 29;
     public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
@@ -292,6 +292,8 @@ public final class Libc {
         }
         if (level == SOL_IP && name == IP_FREEBIND) return "IP_FREEBIND";
         if (level == SOL_IPV6 && name == IPV6_FREEBIND) return "IPV6_FREEBIND";
+        if (level == SOL_IP && name == IP_TRANSPARENT) return "IP_TRANSPARENT";
+        if (level == SOL_IPV6 && name == IPV6_TRANSPARENT) return "IPV6_TRANSPARENT";
         return level + "/" + name;
     }
 
