@@ -221,7 +221,7 @@ public final class RepairSession implements AutoCloseable {
             setU32(arena, Libc.TCP_QUEUE_SEQ, state.receiveQueue().seq());
             selectQueue(SEND_QUEUE);
             setU32(arena, Libc.TCP_QUEUE_SEQ, state.sendQueue().seq());
-            Libc.connect(fd, SockAddr.encode(arena, nativeFamily, state.remote())); // no SYN in repair mode
+            connect(arena, nativeFamily, state);
             Libc.setsockopt(fd, SOL_TCP, Libc.TCP_REPAIR_OPTIONS, repairOptions(arena, state.options()));
             if (state.timestamp() != null) setU32(arena, Libc.TCP_TIMESTAMP, state.timestamp());
             selectQueue(RECV_QUEUE);
@@ -239,6 +239,19 @@ public final class RepairSession implements AutoCloseable {
         System.arraycopy(unsent, 0, toSend, resendNow, unsent.length);
         unsentToSend = toSend;
         restored = true;
+    }
+
+    /** connect() in repair mode: no SYN, the socket becomes ESTABLISHED at once. */
+    private void connect(Arena arena, int nativeFamily, TcpSocketState state) {
+        try {
+            Libc.connect(fd, SockAddr.encode(arena, nativeFamily, state.remote()));
+        } catch (ErrnoException e) {
+            // The port is bound already, so the kernel only checks that the 4-tuple is free, and says
+            // EADDRNOTAVAIL when it is not (EADDRINUSE is bind's word for it).
+            if (e.errno() != Libc.EADDRNOTAVAIL) throw e;
+            throw SocketCaptureException.of(Reason.ADDRESS_IN_USE, "rebuilding " + state.local() + " -> "
+                    + state.remote() + " into fd " + fd, "another socket in this network namespace has that 4-tuple", e);
+        }
     }
 
     private void bindLocal(Arena arena, int nativeFamily, InetSocketAddress local) {
