@@ -46,6 +46,8 @@ final class TestSockets {
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path p : dir) fds.add(Integer.parseInt(p.getFileName().toString()));
         }
+        // the directory stream's own fd, closed by now
+        fds.removeIf(fd -> !Files.exists(Path.of("/proc/self/fd/" + fd), java.nio.file.LinkOption.NOFOLLOW_LINKS));
         return fds;
     }
 
