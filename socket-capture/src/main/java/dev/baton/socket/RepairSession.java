@@ -338,8 +338,17 @@ public final class RepairSession implements AutoCloseable {
      */
     public void resume() {
         leaveRepair(restored ? REPAIR_OFF : REPAIR_OFF_NO_WINDOW_PROBE);
+        if (unsentToSend.length == 0) return;
         try (Arena arena = Arena.ofConfined()) {
-            writeAll(arena, unsentToSend, 0, unsentToSend.length);
+            // A non-blocking send refuses more than tcp_notsent_lowat unsent bytes (EAGAIN): lift the limit
+            // while the tail is queued, then give the owner back its own setting (0: the namespace's sysctl).
+            int lowat = Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_NOTSENT_LOWAT);
+            Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_NOTSENT_LOWAT, Integer.MAX_VALUE);
+            try {
+                writeAll(arena, unsentToSend, 0, unsentToSend.length);
+            } finally {
+                Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_NOTSENT_LOWAT, lowat);
+            }
         } catch (ErrnoException e) {
             throw SocketCaptureException.of("sending the unsent tail on fd " + fd, e);
         } finally {
