@@ -100,7 +100,14 @@ class RebuildRoundTripTest {
         roundTrip(Scenario.of(Net.INET6_LOOPBACK, size, Send.UNACKED, 256 * KIB));
     }
 
-    private void roundTrip(Scenario s) throws Exception {
+    @Test
+    void aLargeUnsentTailIsSentInFullEvenWhenTheNamespaceLimitsUnsentBytes() throws Exception {
+        // tcp_notsent_lowat makes a non-blocking send refuse more than that many unsent bytes (EAGAIN)
+        roundTrip(Scenario.of(Net.INET_VETH, 1000, Send.UNSENT, 4 * MIB), "net.ipv4.tcp_notsent_lowat", "16384");
+    }
+
+    /** {@code rebuildSysctls} are set in a's namespace after the capture, before the rebuild. */
+    private void roundTrip(Scenario s, String... rebuildSysctls) throws Exception {
         try (NetnsLab lab = NetnsLab.create("a", "b")) {
             Host a = lab.host("a");
             Host b = s.net == Net.INET6_LOOPBACK ? a : lab.host("b");
@@ -166,10 +173,14 @@ class RebuildRoundTripTest {
 
                         assertCaptured(s, state, toA, pending, outq);
                         TcpSocketState fromJson = StateJson.read(StateJson.write(state));
+                        sysctl(a, rebuildSysctls);
                         TcpSocket rebuilt = a.netns().call(() -> SocketCapture.rebuild(fromJson));
                         try {
                             timeouts(rebuilt.fd());
                             assertFalse(inRepairMode(rebuilt.fd()), "rebuilt socket left repair mode");
+                            assertEquals(0, dev.baton.socket.internal.Libc.getsockoptInt(rebuilt.fd(),
+                                    dev.baton.socket.internal.Libc.SOL_TCP, dev.baton.socket.internal.Libc.TCP_NOTSENT_LOWAT),
+                                    "TCP_NOTSENT_LOWAT back to the namespace default");
                             assertSameConnection(state, SocketCapture.capture(rebuilt));
                         } catch (Throwable t) {
                             rebuilt.close();
