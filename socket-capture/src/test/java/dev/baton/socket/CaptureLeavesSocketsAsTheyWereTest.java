@@ -15,7 +15,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
-import static dev.baton.socket.TestSockets.*;
+import static dev.baton.socket.LabSockets.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

@@ -17,7 +17,7 @@ public final class NoNetAdminProbe {
         InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0]));
         try (SocketChannel ch = SocketChannel.open(server)) {
             ch.socket().setSoTimeout(10_000);
-            int fd = TestSockets.fdOf(ch);
+            int fd = LabSockets.fdOf(ch);
             String outcome;
             try {
                 SocketCapture.capture(TcpSocket.borrow(fd));
@@ -25,9 +25,9 @@ public final class NoNetAdminProbe {
             } catch (SocketCaptureException e) {
                 outcome = e.reason().name();
             }
-            outcome += " repair=" + (TestSockets.inRepairMode(fd) ? 1 : 0);
-            TestSockets.writeAll(ch, (outcome + "\n").getBytes(StandardCharsets.US_ASCII));
-            byte[] reply = TestSockets.readExactly(ch, 3);
+            outcome += " repair=" + (LabSockets.inRepairMode(fd) ? 1 : 0);
+            LabSockets.writeAll(ch, (outcome + "\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] reply = LabSockets.readExactly(ch, 3);
             System.out.println(outcome + " reply=" + new String(reply, StandardCharsets.US_ASCII).strip());
         }
     }

@@ -16,7 +16,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 
-import static dev.baton.socket.TestSockets.*;
+import static dev.baton.socket.LabSockets.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

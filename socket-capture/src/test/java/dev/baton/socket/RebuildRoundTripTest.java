@@ -21,7 +21,7 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
-import static dev.baton.socket.TestSockets.*;
+import static dev.baton.socket.LabSockets.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

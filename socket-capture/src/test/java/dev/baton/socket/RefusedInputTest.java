@@ -29,7 +29,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-import static dev.baton.socket.TestSockets.*;
+import static dev.baton.socket.LabSockets.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

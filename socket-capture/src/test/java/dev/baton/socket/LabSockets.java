@@ -30,11 +30,11 @@ import java.util.function.IntSupplier;
 import static dev.baton.socket.internal.Libc.SOL_SOCKET;
 
 /** Helpers for tests that use real sockets: find a Java channel's fd, hold a flow, move bytes with timeouts. */
-final class TestSockets {
+final class LabSockets {
     static final int SO_RCVTIMEO = 20, SO_SNDTIMEO = 21;
     static final long TIMEOUT_MS = 15_000;
 
-    private TestSockets() {}
+    private LabSockets() {}
 
     static int self() {
         return (int) ProcessHandle.current().pid();
