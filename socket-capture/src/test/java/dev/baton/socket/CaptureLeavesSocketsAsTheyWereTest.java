@@ -79,6 +79,14 @@ class CaptureLeavesSocketsAsTheyWereTest {
                 RebuildRoundTripTest.assertSameConnection(before, SocketCapture.capture(dup));
                 RebuildRoundTripTest.assertSameConnection(first, before);
             }
+            // an accepted socket keeps its port bound across the disconnect: the rebuild must not bind it again
+            TcpSocketState acceptedFirst = SocketCapture.capture(TcpSocket.borrow(afd));
+            try (TcpSocket dup = grabOwn(afd)) {
+                TcpSocketState before = SocketCapture.repoint(dup, TcpSocket.borrow(afd).remoteAddress());
+                RebuildRoundTripTest.assertSameConnection(acceptedFirst, before);
+                RebuildRoundTripTest.assertSameConnection(before, SocketCapture.capture(dup));
+            }
+            assertEquals(acceptedReuse, reuseAddress(afd), "accepted socket's SO_REUSEADDR after re-point");
             assertEquals(ownerReuseAddress, reuseAddress(cfd), "client's SO_REUSEADDR after re-point");
             assertEquals(first.local(), TcpSocket.borrow(cfd).localAddress(), "same local port after re-point");
             assertFalse(inRepairMode(cfd));
