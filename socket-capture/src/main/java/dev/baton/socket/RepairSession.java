@@ -221,9 +221,9 @@ public final class RepairSession implements AutoCloseable {
 
     /**
      * Rebuilds {@code state} into this socket, which must be new or {@linkplain #disconnect() disconnected}. The
-     * socket stays in repair mode; {@link #resume()} starts it. Binds the local address (an accepted socket
-     * re-pointed in place keeps the port it holds), with IP_FREEBIND only when this host does not have the
-     * address.
+     * socket stays in repair mode; {@link #resume()} starts it. Binds the local address unless the socket still
+     * holds its port (an accepted socket keeps it across a disconnect; a connected one does not), with
+     * IP_FREEBIND and IP_TRANSPARENT only when this host does not have the address.
      *
      * <p>The send queue is rebuilt so that the connection resumes at once: bytes marked unsent are sent on
      * resume; of the unacknowledged bytes, the last {@value #INITIAL_CWND_SEGMENTS} segments' worth are resent
@@ -257,7 +257,7 @@ public final class RepairSession implements AutoCloseable {
             setU32(arena, Libc.TCP_QUEUE_SEQ, state.receiveQueue().seq());
             selectQueue(SEND_QUEUE);
             setU32(arena, Libc.TCP_QUEUE_SEQ, state.sendQueue().seq());
-            Libc.connect(fd, SockAddr.encode(arena, nativeFamily, state.remote())); // no SYN in repair mode
+            connect(arena, nativeFamily, state);
             Libc.setsockopt(fd, SOL_TCP, Libc.TCP_REPAIR_OPTIONS, repairOptions(arena, state.options()));
             if (state.timestamp() != null) setU32(arena, Libc.TCP_TIMESTAMP, state.timestamp());
             selectQueue(RECV_QUEUE);
@@ -277,20 +277,51 @@ public final class RepairSession implements AutoCloseable {
         restored = true;
     }
 
+    /** connect() in repair mode: no SYN, the socket becomes ESTABLISHED at once. */
+    private void connect(Arena arena, int nativeFamily, TcpSocketState state) {
+        try {
+            Libc.connect(fd, SockAddr.encode(arena, nativeFamily, state.remote()));
+        } catch (ErrnoException e) {
+            // The port is bound already, so the kernel only checks that the 4-tuple is free, and says
+            // EADDRNOTAVAIL when it is not (EADDRINUSE is bind's word for it).
+            if (e.errno() != Libc.EADDRNOTAVAIL) throw e;
+            throw SocketCaptureException.of(Reason.ADDRESS_IN_USE, "rebuilding " + state.local() + " -> "
+                    + state.remote() + " into fd " + fd, "another socket in this network namespace has that 4-tuple", e);
+        }
+    }
+
     private void bindLocal(Arena arena, int nativeFamily, InetSocketAddress local) {
         MemorySegment sa = SockAddr.encode(arena, nativeFamily, local);
         try {
             Libc.bind(fd, sa);
         } catch (ErrnoException e) {
-            // An accepted socket keeps its listener's port across a disconnect (a connected one loses it, though
-            // getsockname still shows it): bind then says EINVAL, and the port it holds is the right one.
-            if (e.errno() == Libc.EINVAL && disconnected) return;
+            if (stillBound(e, local)) return;
             if (e.errno() != Libc.EADDRNOTAVAIL) throw e;
-            // The address is not on this host (it moved, or comes later): bind it anyway.
-            if (nativeFamily == Libc.AF_INET) Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_FREEBIND, 1);
-            else Libc.setsockoptInt(fd, Libc.SOL_IPV6, Libc.IPV6_FREEBIND, 1);
-            Libc.bind(fd, sa);
+            // The address is not on this host (it moved, or comes later): bind it anyway (FREEBIND), and let the
+            // route lookup of connect() accept a source address that is not local (TRANSPARENT; without it,
+            // connect fails with ENETUNREACH).
+            if (nativeFamily == Libc.AF_INET) {
+                Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_FREEBIND, 1);
+                Libc.setsockoptInt(fd, Libc.SOL_IP, Libc.IP_TRANSPARENT, 1);
+            } else {
+                Libc.setsockoptInt(fd, Libc.SOL_IPV6, Libc.IPV6_FREEBIND, 1);
+                Libc.setsockoptInt(fd, Libc.SOL_IPV6, Libc.IPV6_TRANSPARENT, 1);
+            }
+            try {
+                Libc.bind(fd, sa);
+            } catch (ErrnoException again) {
+                if (!stillBound(again, local)) throw again;
+            }
         }
+    }
+
+    /**
+     * EINVAL from bind on a disconnected socket: it is still bound. A disconnected socket keeps its port when its
+     * owner bound it (an accepted socket inherits that from its listener), but a socket that connect() bound
+     * implicitly loses it — getsockname still shows the old port then, so only bind itself can tell the two apart.
+     */
+    private boolean stillBound(ErrnoException e, InetSocketAddress local) {
+        return e.errno() == Libc.EINVAL && disconnected && socket.localAddress().getPort() == local.getPort();
     }
 
     /** Large queues do not fit the default buffers; a blocked repair-mode write would never return. */
@@ -343,8 +374,17 @@ public final class RepairSession implements AutoCloseable {
      */
     public void resume() {
         leaveRepair(restored ? REPAIR_OFF : REPAIR_OFF_NO_WINDOW_PROBE);
+        if (unsentToSend.length == 0) return;
         try (Arena arena = Arena.ofConfined()) {
-            writeAll(arena, unsentToSend, 0, unsentToSend.length);
+            // A non-blocking send refuses more than tcp_notsent_lowat unsent bytes (EAGAIN): lift the limit
+            // while the tail is queued, then give the owner back its own setting (0: the namespace's sysctl).
+            int lowat = Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_NOTSENT_LOWAT);
+            Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_NOTSENT_LOWAT, Integer.MAX_VALUE);
+            try {
+                writeAll(arena, unsentToSend, 0, unsentToSend.length);
+            } finally {
+                Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_NOTSENT_LOWAT, lowat);
+            }
         } catch (ErrnoException e) {
             throw SocketCaptureException.of("sending the unsent tail on fd " + fd, e);
         } finally {

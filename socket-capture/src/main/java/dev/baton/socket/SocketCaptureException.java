@@ -66,6 +66,11 @@ public final class SocketCaptureException extends RuntimeException {
         return new SocketCaptureException(reason, step, e.getMessage(), e.errno(), e);
     }
 
+    /** A failed libc call whose errno means something more specific in context than {@link #of} can tell. */
+    static SocketCaptureException of(Reason reason, String step, String detail, ErrnoException e) {
+        return new SocketCaptureException(reason, step, e.getMessage() + ": " + detail, e.errno(), e);
+    }
+
     public Reason reason() {
         return reason;
     }

@@ -39,7 +39,9 @@ public final class ErrnoException extends RuntimeException {
             case 104 -> "ECONNRESET (Connection reset by peer)";
             case 106 -> "EISCONN (Transport endpoint is already connected)";
             case 107 -> "ENOTCONN (Transport endpoint is not connected)";
+            case 101 -> "ENETUNREACH (Network is unreachable)";
             case 111 -> "ECONNREFUSED (Connection refused)";
+            case 113 -> "EHOSTUNREACH (No route to host)";
             default -> null;
         };
         return name != null ? name : "errno " + errno;

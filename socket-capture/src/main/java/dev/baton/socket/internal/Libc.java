@@ -26,9 +26,10 @@ public final class Libc {
     public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_ACCEPTCONN = 30, SO_DOMAIN = 39,
             SO_PROTOCOL = 38;
     public static final int IPPROTO_TCP = 6;
-    public static final int IP_FREEBIND = 15, IPV6_FREEBIND = 78;
+    public static final int IP_FREEBIND = 15, IPV6_FREEBIND = 78, IP_TRANSPARENT = 19, IPV6_TRANSPARENT = 75;
     public static final int TCP_MAXSEG = 2, TCP_INFO = 11, TCP_REPAIR = 19, TCP_REPAIR_QUEUE = 20,
-            TCP_QUEUE_SEQ = 21, TCP_REPAIR_OPTIONS = 22, TCP_TIMESTAMP = 24, TCP_REPAIR_WINDOW = 29;
+            TCP_QUEUE_SEQ = 21, TCP_REPAIR_OPTIONS = 22, TCP_TIMESTAMP = 24, TCP_NOTSENT_LOWAT = 25,
+            TCP_REPAIR_WINDOW = 29;
     public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
     public static final long SIOCINQ = 0x541B, SIOCOUTQ = 0x5411, SIOCOUTQNSD = 0x894B;
     public static final int O_RDONLY = 0, O_CLOEXEC = 0x80000;
@@ -281,6 +282,7 @@ public final class Libc {
                 case TCP_REPAIR_OPTIONS -> "TCP_REPAIR_OPTIONS";
                 case TCP_TIMESTAMP -> "TCP_TIMESTAMP";
                 case TCP_REPAIR_WINDOW -> "TCP_REPAIR_WINDOW";
+                case TCP_NOTSENT_LOWAT -> "TCP_NOTSENT_LOWAT";
                 default -> "SOL_TCP/" + name;
             };
         }
@@ -297,6 +299,8 @@ public final class Libc {
         }
         if (level == SOL_IP && name == IP_FREEBIND) return "IP_FREEBIND";
         if (level == SOL_IPV6 && name == IPV6_FREEBIND) return "IPV6_FREEBIND";
+        if (level == SOL_IP && name == IP_TRANSPARENT) return "IP_TRANSPARENT";
+        if (level == SOL_IPV6 && name == IPV6_TRANSPARENT) return "IPV6_TRANSPARENT";
         return level + "/" + name;
     }
 
