@@ -10,8 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * Holds TCP flows still on the wire: an nftables table in one network namespace that drops every packet to or
- * from the held local endpoints, in and out. {@link #create} installs the table with nothing held — hook
+ * Holds TCP flows still on the wire: an nftables table in one network namespace that drops every packet the
+ * namespace sends from the held local endpoints. Holding both ends of a connection (each in its namespace)
+ * silences it; dropping at output, never at input, keeps held packets off the wire altogether, so a capture
+ * shows no segment twice (a packet dropped on input has already been seen by a capture on that interface). {@link #create} installs the table with nothing held — hook
  * registration is the slow part, so it happens before the freeze —, {@link #hold} and {@link #release} then
  * take one atomic nftables transaction each, whatever the number of endpoints, and {@link #close()} removes
  * the table. Both only <em>add</em> set elements: removing elements or rules makes the kernel wait for an RCU
@@ -51,7 +53,7 @@ public final class FlowHold implements AutoCloseable {
     }
 
     /**
-     * Starts dropping all packets of the flows whose local end (in this namespace) is one of {@code endpoints}.
+     * Starts dropping all packets this namespace sends from {@code endpoints} (local addresses and ports).
      * Once per hold table: a table that was released is closed, and a new one made, for the next freeze.
      */
     public void hold(Collection<InetSocketAddress> endpoints) {
@@ -77,9 +79,6 @@ public final class FlowHold implements AutoCloseable {
         for (String set : List.of("v6", "v6_released")) {
             s.append("  set ").append(set).append(" {\n    type ipv6_addr . inet_service\n  }\n");
         }
-        s.append("  chain in {\n    type filter hook input priority -300; policy accept;\n")
-                .append("    ip daddr . tcp dport @v4 ip daddr . tcp dport != @v4_released drop\n")
-                .append("    ip6 daddr . tcp dport @v6 ip6 daddr . tcp dport != @v6_released drop\n  }\n");
         s.append("  chain out {\n    type filter hook output priority -300; policy accept;\n")
                 .append("    ip saddr . tcp sport @v4 ip saddr . tcp sport != @v4_released drop\n")
                 .append("    ip6 saddr . tcp sport @v6 ip6 saddr . tcp sport != @v6_released drop\n  }\n");

@@ -25,7 +25,7 @@ import java.util.function.Function;
  * process at the other end — the peer, unmodified, on a host Baton administers — keeps its socket and sees a
  * pause. Socket-level only: the new owner gets the connection, not the old owner's memory.
  * <pre>
- *  1 hold      drop the flow's packets in the peer's namespace; stop peer and source processes
+ *  1 hold      drop what either end sends (nftables, output, in each end's namespace); stop both processes
  *  2 capture   snapshot the source socket and the peer socket (both in repair mode)
  *  3 release A kill the source process; its socket closes in repair mode: no FIN, no RST
  *  4 rebuild   the new owner rebuilds the source state on B (local address B), held in repair mode,
@@ -91,7 +91,15 @@ public final class SocketHandoff {
         try (ProcessSockets peerProcess = ProcessSockets.open(peer.pid());
              ProcessSockets sourceProcess = ProcessSockets.open(source.pid())) {
             InetSocketAddress peerEnd = localEnd(peerProcess, peer.fd());
+            InetSocketAddress sourceEnd = localEnd(sourceProcess, source.fd());
             FlowHold hold = FlowHold.create(peer.netns());
+            FlowHold sourceHold;
+            try {
+                sourceHold = FlowHold.create(source.netns());
+            } catch (RuntimeException e) {
+                hold.close();
+                throw e;
+            }
             Pause peerPause = null;
             Pause sourcePause = null;
             InPlaceRepoint repoint = null;
@@ -101,6 +109,7 @@ public final class SocketHandoff {
             long t0 = System.nanoTime();
             try {
                 hold.hold(List.of(peerEnd));
+                sourceHold.hold(List.of(sourceEnd));
                 peerPause = peerProcess.pause();
                 sourcePause = sourceProcess.pause();
                 long t1 = System.nanoTime();
@@ -132,6 +141,7 @@ public final class SocketHandoff {
                 owner.resume();
                 long t5 = System.nanoTime();
                 hold.close();
+                sourceHold.close();
                 Result r = new Result(peerEnd, sourceState.local(), newLocal, Duration.ofNanos(t1 - t0),
                         Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3),
                         Duration.ofNanos(t5 - t4), Duration.ofNanos(t5 - t0), moved.sendQueue().length(),
@@ -150,6 +160,7 @@ public final class SocketHandoff {
                     keepState(sourceState, e);
                 }
                 closeQuietly(hold, e);
+                closeQuietly(sourceHold, e);
                 closeQuietly(peerPause, e);
                 throw e;
             }
