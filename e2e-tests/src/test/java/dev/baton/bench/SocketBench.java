@@ -19,6 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The socket-capture benchmark behind BENCHMARKS.md: per-socket capture and rebuild cost, and the time to hand
@@ -37,12 +39,13 @@ public final class SocketBench {
         int[] counts = args.length > 1 ? Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[]{1, 100, 1000};
         SocketCapture.warmUp();
+        for (int i = 0; i < 3; i++) handoff(300); // warms the JIT on every path before anything is reported
         System.out.printf(Locale.ROOT, "%-6s %-5s %12s %12s %12s %12s %12s%n", "conns", "round", "connect µs/c",
                 "capture µs/c", "rebuild µs/c", "handoff ms", "verified");
         for (int n : counts) {
-            for (int round = 0; round <= rounds; round++) { // round 0 warms up and is not reported
+            for (int round = 1; round <= rounds; round++) {
                 Row r = handoff(n);
-                if (round > 0) {
+                {
                     System.out.printf(Locale.ROOT, "%-6d %-5d %12.1f %12.1f %12.1f %12.2f %12s%n", n, round,
                             r.connectMicros, r.captureMicros, r.rebuildMicros, r.handoffMillis, r.verified);
                 }
@@ -95,61 +98,98 @@ public final class SocketBench {
             Thread.sleep(50);
 
             try (ProcessSockets self = ProcessSockets.open(PID);
-                 FlowHold hold = FlowHold.create(peerHost.netns())) {
-                List<InetSocketAddress> peerEnds = new ArrayList<>();
-                for (Pair p : pairs) peerEnds.add((InetSocketAddress) p.peer().getLocalAddress());
+                 FlowHold peerHold = FlowHold.create(peerHost.netns());
+                 FlowHold workloadHold = FlowHold.create(lab.host("a").netns())) {
+                // Two lanes, one per core: this thread takes the peer ends, a thread inside b's namespace the
+                // workload ends. They meet twice: to swap states (each side is trimmed to what the other has)
+                // and to release the hold only when both sides are rebuilt.
+                CountDownLatch go = new CountDownLatch(1);
+                CompletableFuture<TcpSocketState[]> workloadStates = new CompletableFuture<>();
+                CompletableFuture<TcpSocketState[]> peerStates = new CompletableFuture<>();
+                CompletableFuture<Void> rebuiltAll = new CompletableFuture<>();
+                CompletableFuture<Void> released = new CompletableFuture<>();
+                long[] workloadTimes = new long[4];
+                CompletableFuture<RepairSession[]> workloadLane = CompletableFuture.supplyAsync(() ->
+                        lab.host("b").netns().get(() -> {
+                            try {
+                                go.await();
+                                workloadHold.hold(List.of(service), List.of());
+                                workloadTimes[0] = System.nanoTime();
+                                RepairSession[] workload = new RepairSession[n];
+                                TcpSocketState[] states = new TcpSocketState[n];
+                                for (int i = 0; i < n; i++) {
+                                    workload[i] = RepairSession.enter(self.grab(workloadFds[i]));
+                                    states[i] = workload[i].snapshot();
+                                }
+                                workloadTimes[1] = System.nanoTime();
+                                // The workload ends close in repair mode: no FIN, no RST.
+                                for (int i = 0; i < n; i++) {
+                                    pairs.get(i).workload().close();
+                                    workload[i].closeSilently();
+                                }
+                                workloadStates.complete(states);
+                                TcpSocketState[] peers = peerStates.join();
+                                workloadTimes[2] = System.nanoTime();
+                                RepairSession[] rebuilt = new RepairSession[n];
+                                for (int i = 0; i < n; i++) {
+                                    rebuilt[i] = RepairSession.rebuild(states[i].withLocal(moved)
+                                            .reconciledWith(peers[i].receiveQueue().endSeq()));
+                                }
+                                workloadTimes[3] = System.nanoTime();
+                                rebuiltAll.complete(null);
+                                released.join();
+                                for (RepairSession r : rebuilt) r.resume();
+                                return rebuilt;
+                            } catch (Exception e) {
+                                workloadStates.completeExceptionally(e);
+                                rebuiltAll.completeExceptionally(e);
+                                throw new IllegalStateException(e);
+                            }
+                        }));
 
                 long t0 = System.nanoTime();
-                hold.hold(peerEnds);
-                // Capture: the workload ends (as from another process: pidfd_getfd, repair, snapshot)...
-                RepairSession[] workload = new RepairSession[n];
-                TcpSocketState[] states = new TcpSocketState[n];
+                go.countDown();
+                // Every connection goes to one service: one entry holds them all at each end.
+                peerHold.hold(List.of(), List.of(service));
                 long c0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    workload[i] = RepairSession.enter(self.grab(workloadFds[i]));
-                    states[i] = workload[i].snapshot();
-                }
-                long c1 = System.nanoTime();
-                // ... and the peer ends, which stay in repair mode to be re-aimed.
                 RepairSession[] peer = new RepairSession[n];
-                TcpSocketState[] peerStates = new TcpSocketState[n];
+                TcpSocketState[] peerSnapshots = new TcpSocketState[n];
                 for (int i = 0; i < n; i++) {
                     peer[i] = RepairSession.enter(self.grab(peerFds[i]));
-                    peerStates[i] = peer[i].snapshot();
+                    peerSnapshots[i] = peer[i].snapshot();
                 }
-                // The workload ends close in repair mode: no FIN, no RST.
-                for (int i = 0; i < n; i++) {
-                    pairs.get(i).workload().close();
-                    workload[i].closeSilently();
-                }
-                // Rebuild on b, held in repair mode until the peers point at b.
-                long r0 = System.nanoTime();
-                RepairSession[] rebuilt = lab.host("b").netns().call(() -> {
-                    RepairSession[] out = new RepairSession[n];
-                    for (int i = 0; i < n; i++) {
-                        out[i] = RepairSession.rebuild(states[i].withLocal(moved)
-                                .reconciledWith(peerStates[i].receiveQueue().endSeq()));
-                    }
-                    return out;
-                });
-                long r1 = System.nanoTime();
+                long c1 = System.nanoTime();
+                peerStates.complete(peerSnapshots);
+                TcpSocketState[] states = workloadStates.join();
+                long a0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
                     peer[i].disconnect();
-                    peer[i].restore(peerStates[i].withRemote(moved).reconciledWith(states[i].receiveQueue().endSeq()));
+                    peer[i].restore(peerSnapshots[i].withRemote(moved).reconciledWith(states[i].receiveQueue().endSeq()));
                 }
-                hold.release();
+                long a1 = System.nanoTime();
+                rebuiltAll.join();
+                peerHold.release();
+                released.complete(null);
                 for (int i = 0; i < n; i++) {
                     peer[i].resume();
                     peer[i].socket().close();
-                    rebuilt[i].resume();
                 }
+                RepairSession[] rebuilt = workloadLane.join();
                 long t1 = System.nanoTime();
+                if (System.getenv("BENCH_PHASES") != null) {
+                    System.out.printf(Locale.ROOT, "   phases ms: peer hold %.2f, peer capture %.2f, workload capture %.2f,"
+                                    + " re-aim %.2f, rebuild %.2f, until released %.2f, total %.2f%n",
+                            (c0 - t0) / 1e6, (c1 - c0) / 1e6, (workloadTimes[1] - workloadTimes[0]) / 1e6,
+                            (a1 - a0) / 1e6, (workloadTimes[3] - workloadTimes[2]) / 1e6, (t1 - a1) / 1e6,
+                            (t1 - t0) / 1e6);
+                }
+                double captureMicros = (workloadTimes[1] - workloadTimes[0]) / 1e3 / n;
+                double rebuildMicros = (workloadTimes[3] - workloadTimes[2]) / 1e3 / n;
 
                 String verified = verify(pairs, rebuilt);
                 for (RepairSession s : rebuilt) s.socket().close();
                 for (Pair p : pairs) p.peer().close();
-                return new Row(connectNanos / 1e3 / n, (c1 - c0) / 1e3 / n, (r1 - r0) / 1e3 / n,
-                        (t1 - t0) / 1e6, verified);
+                return new Row(connectNanos / 1e3 / n, captureMicros, rebuildMicros, (t1 - t0) / 1e6, verified);
             }
         }
     }

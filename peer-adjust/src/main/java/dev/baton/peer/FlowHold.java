@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
  * registration is the slow part, so it happens before the freeze —, {@link #hold} and {@link #release} then
  * take one atomic nftables transaction each, whatever the number of endpoints, and {@link #close()} removes
  * the table. Both only <em>add</em> set elements: removing elements or rules makes the kernel wait for an RCU
- * grace period (10–20 ms here), so a release adds the endpoints to a "released" set that the drop rule
- * excludes, and the removal waits for {@link #close()}, after the freeze.
+ * grace period (10–20 ms here), so a release adds the endpoints to "released" sets that the drop rules
+ * exclude, and the removal waits for {@link #close()}, after the freeze.
  *
  * <p>Why a packet filter: a socket in TCP_REPAIR mode is not silent — it still ACKs, transmits on ACKs and
  * retransmits — so a consistent snapshot of both ends of a connection, and a move without RST, need the
@@ -32,7 +32,8 @@ public final class FlowHold implements AutoCloseable {
 
     private final NetNamespace netns;
     private final String table;
-    private List<InetSocketAddress> held;
+    /** The nft script that releases what is held: the same endpoints, added to the "released" sets. */
+    private String held;
     private boolean released;
     private boolean closed;
 
@@ -53,43 +54,52 @@ public final class FlowHold implements AutoCloseable {
     }
 
     /**
-     * Starts dropping all packets this namespace sends from {@code endpoints} (local addresses and ports).
-     * Once per hold table: a table that was released is closed, and a new one made, for the next freeze.
+     * Starts dropping the packets this namespace sends from any of {@code from} (local address and port) or to
+     * any of {@code to} (remote address and port) — to hold every connection to one service, one {@code to}
+     * entry is enough, whatever their number. Once per hold table: for the next freeze, make a new one.
      */
-    public void hold(Collection<InetSocketAddress> endpoints) {
+    public void hold(Collection<InetSocketAddress> from, Collection<InetSocketAddress> to) {
         if (closed || held != null) throw new IllegalStateException(this + " was already used");
-        if (endpoints.isEmpty()) throw new IllegalArgumentException("no flows to hold");
-        netns.exec(elementsScript(table, "", endpoints), "nft", "-f", "-");
-        held = List.copyOf(endpoints);
+        if (from.isEmpty() && to.isEmpty()) throw new IllegalArgumentException("no flows to hold");
+        String script = elementsScript(table, "from", "", from) + elementsScript(table, "to", "", to);
+        netns.exec(script, "nft", "-f", "-");
+        held = elementsScript(table, "from", "_released", from) + elementsScript(table, "to", "_released", to);
     }
 
     /** Lets every held flow through again. Idempotent. */
     public void release() {
         if (held == null || released) return;
         released = true;
-        netns.exec(elementsScript(table, "_released", held), "nft", "-f", "-");
+        netns.exec(held, "nft", "-f", "-");
     }
 
     static String tableScript(String table) {
         // Priority -300: before conntrack and any filter the host has, so nothing sees a held packet.
         StringBuilder s = new StringBuilder("table inet ").append(table).append(" {\n");
-        for (String set : List.of("v4", "v4_released")) {
-            s.append("  set ").append(set).append(" {\n    type ipv4_addr . inet_service\n  }\n");
+        for (String dir : List.of("from", "to")) {
+            for (String suffix : List.of("", "_released")) {
+                s.append("  set ").append(dir).append("4").append(suffix)
+                        .append(" {\n    type ipv4_addr . inet_service\n  }\n");
+                s.append("  set ").append(dir).append("6").append(suffix)
+                        .append(" {\n    type ipv6_addr . inet_service\n  }\n");
+            }
         }
-        for (String set : List.of("v6", "v6_released")) {
-            s.append("  set ").append(set).append(" {\n    type ipv6_addr . inet_service\n  }\n");
+        s.append("  chain out {\n    type filter hook output priority -300; policy accept;\n");
+        for (String v : List.of("4", "6")) {
+            String ip = v.equals("4") ? "ip" : "ip6";
+            s.append("    ").append(ip).append(" saddr . tcp sport @from").append(v).append(' ').append(ip)
+                    .append(" saddr . tcp sport != @from").append(v).append("_released drop\n");
+            s.append("    ").append(ip).append(" daddr . tcp dport @to").append(v).append(' ').append(ip)
+                    .append(" daddr . tcp dport != @to").append(v).append("_released drop\n");
         }
-        s.append("  chain out {\n    type filter hook output priority -300; policy accept;\n")
-                .append("    ip saddr . tcp sport @v4 ip saddr . tcp sport != @v4_released drop\n")
-                .append("    ip6 saddr . tcp sport @v6 ip6 saddr . tcp sport != @v6_released drop\n  }\n");
-        return s.append("}\n").toString();
+        return s.append("  }\n}\n").toString();
     }
 
-    /** Adds {@code endpoints} to the sets {@code v4<suffix>} and {@code v6<suffix>}. */
-    static String elementsScript(String table, String suffix, Collection<InetSocketAddress> endpoints) {
+    /** Adds {@code endpoints} to the sets {@code <dir>4<suffix>} and {@code <dir>6<suffix>}. */
+    static String elementsScript(String table, String dir, String suffix, Collection<InetSocketAddress> endpoints) {
         List<InetSocketAddress> v4 = endpoints.stream().filter(e -> e.getAddress() instanceof Inet4Address).toList();
         List<InetSocketAddress> v6 = endpoints.stream().filter(e -> !(e.getAddress() instanceof Inet4Address)).toList();
-        return elements(table, "v4" + suffix, v4) + elements(table, "v6" + suffix, v6);
+        return elements(table, dir + "4" + suffix, v4) + elements(table, dir + "6" + suffix, v6);
     }
 
     private static String elements(String table, String set, List<InetSocketAddress> members) {

@@ -108,8 +108,8 @@ public final class SocketHandoff {
             TcpSocketState sourceState = null;
             long t0 = System.nanoTime();
             try {
-                hold.hold(List.of(peerEnd));
-                sourceHold.hold(List.of(sourceEnd));
+                hold.hold(List.of(peerEnd), List.of());
+                sourceHold.hold(List.of(sourceEnd), List.of());
                 peerPause = peerProcess.pause();
                 sourcePause = sourceProcess.pause();
                 long t1 = System.nanoTime();
