@@ -4,21 +4,26 @@ import dev.baton.netns.NetNamespace;
 
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 /**
- * Holds TCP flows still on the wire: an nftables table in one network namespace that drops every packet the
- * namespace sends from the held local endpoints. Holding both ends of a connection (each in its namespace)
- * silences it; dropping at output, never at input, keeps held packets off the wire altogether, so a capture
- * shows no segment twice (a packet dropped on input has already been seen by a capture on that interface). {@link #create} installs the table with nothing held — hook
- * registration is the slow part, so it happens before the freeze —, {@link #hold} and {@link #release} then
- * take one atomic nftables transaction each, whatever the number of endpoints, and {@link #close()} removes
- * the table. Both only <em>add</em> set elements: removing elements or rules makes the kernel wait for an RCU
- * grace period (10–20 ms here), so a release adds the endpoints to "released" sets that the drop rules
- * exclude, and the removal waits for {@link #close()}, after the freeze.
+ * Holds TCP flows still on the wire: an nftables table in one network namespace drops the packets that
+ * namespace sends from held local endpoints or to held remote endpoints. Holding both ends of a connection
+ * (each in its namespace) silences it. Dropping at output, never at input, keeps held packets off the wire
+ * altogether, so a capture never shows a segment twice (a capture sees an incoming packet before input drops it).
+ *
+ * <p>{@link #create} installs the table with nothing held, before the freeze: registering hooks is slow.
+ * {@link #hold} and {@link #release} are then one atomic transaction each, whatever the number of endpoints,
+ * spoken over netlink directly (tens of microseconds; starting {@code nft} takes milliseconds). Both only
+ * <em>add</em> set elements: removing elements makes the kernel wait for an RCU grace period (10–20 ms here),
+ * so a release adds the endpoints to "released" sets that the drop rules exclude, and the removal waits for
+ * {@link #close()}, after the freeze.
  *
  * <p>Why a packet filter: a socket in TCP_REPAIR mode is not silent — it still ACKs, transmits on ACKs and
  * retransmits — so a consistent snapshot of both ends of a connection, and a move without RST, need the
@@ -32,14 +37,16 @@ public final class FlowHold implements AutoCloseable {
 
     private final NetNamespace netns;
     private final String table;
-    /** The nft script that releases what is held: the same endpoints, added to the "released" sets. */
-    private String held;
+    private final NftSetElements elements;
+    /** What releases the hold: the held endpoints, as keys of the "released" sets. */
+    private Map<String, List<byte[]>> held;
     private boolean released;
     private boolean closed;
 
-    private FlowHold(NetNamespace netns, String table) {
+    private FlowHold(NetNamespace netns, String table, NftSetElements elements) {
         this.netns = netns;
         this.table = table;
+        this.elements = elements;
     }
 
     /**
@@ -49,8 +56,14 @@ public final class FlowHold implements AutoCloseable {
      */
     public static FlowHold create(NetNamespace netns) {
         String table = TABLE_PREFIX + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
-        netns.exec(tableScript(table), "nft", "-f", "-");
-        return new FlowHold(netns, table);
+        NftSetElements elements = NftSetElements.open(netns);
+        try {
+            netns.exec(tableScript(table), "nft", "-f", "-");
+        } catch (RuntimeException e) {
+            elements.close();
+            throw e;
+        }
+        return new FlowHold(netns, table, elements);
     }
 
     /**
@@ -61,16 +74,37 @@ public final class FlowHold implements AutoCloseable {
     public void hold(Collection<InetSocketAddress> from, Collection<InetSocketAddress> to) {
         if (closed || held != null) throw new IllegalStateException(this + " was already used");
         if (from.isEmpty() && to.isEmpty()) throw new IllegalArgumentException("no flows to hold");
-        String script = elementsScript(table, "from", "", from) + elementsScript(table, "to", "", to);
-        netns.exec(script, "nft", "-f", "-");
-        held = elementsScript(table, "from", "_released", from) + elementsScript(table, "to", "_released", to);
+        elements.add(table, keys(from, to, ""));
+        held = keys(from, to, "_released");
     }
 
     /** Lets every held flow through again. Idempotent. */
     public void release() {
         if (held == null || released) return;
         released = true;
-        netns.exec(held, "nft", "-f", "-");
+        elements.add(table, held);
+    }
+
+    /** Set name → keys, for the sets {@code from4, from6, to4, to6} with {@code suffix}. */
+    private static Map<String, List<byte[]>> keys(Collection<InetSocketAddress> from, Collection<InetSocketAddress> to,
+                                                 String suffix) {
+        Map<String, List<byte[]>> sets = new LinkedHashMap<>();
+        for (InetSocketAddress e : from) sets.computeIfAbsent("from" + version(e) + suffix, k -> new ArrayList<>()).add(key(e));
+        for (InetSocketAddress e : to) sets.computeIfAbsent("to" + version(e) + suffix, k -> new ArrayList<>()).add(key(e));
+        return sets;
+    }
+
+    private static String version(InetSocketAddress e) {
+        return e.getAddress() instanceof Inet4Address ? "4" : "6";
+    }
+
+    /** The key layout of {@code ipv4_addr . inet_service}: each field padded to 4 bytes, network byte order. */
+    static byte[] key(InetSocketAddress e) {
+        byte[] ip = e.getAddress().getAddress();
+        byte[] key = Arrays.copyOf(ip, ip.length + 4);
+        key[ip.length] = (byte) (e.getPort() >> 8);
+        key[ip.length + 1] = (byte) e.getPort();
+        return key;
     }
 
     static String tableScript(String table) {
@@ -95,20 +129,6 @@ public final class FlowHold implements AutoCloseable {
         return s.append("  }\n}\n").toString();
     }
 
-    /** Adds {@code endpoints} to the sets {@code <dir>4<suffix>} and {@code <dir>6<suffix>}. */
-    static String elementsScript(String table, String dir, String suffix, Collection<InetSocketAddress> endpoints) {
-        List<InetSocketAddress> v4 = endpoints.stream().filter(e -> e.getAddress() instanceof Inet4Address).toList();
-        List<InetSocketAddress> v6 = endpoints.stream().filter(e -> !(e.getAddress() instanceof Inet4Address)).toList();
-        return elements(table, dir + "4" + suffix, v4) + elements(table, dir + "6" + suffix, v6);
-    }
-
-    private static String elements(String table, String set, List<InetSocketAddress> members) {
-        if (members.isEmpty()) return "";
-        return "add element inet " + table + " " + set + " { " + members.stream()
-                .map(e -> e.getAddress().getHostAddress() + " . " + e.getPort())
-                .collect(Collectors.joining(", ")) + " }\n";
-    }
-
     public String table() {
         return table;
     }
@@ -118,7 +138,11 @@ public final class FlowHold implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        netns.exec("delete table inet " + table + "\n", "nft", "-f", "-");
+        try {
+            netns.exec("delete table inet " + table + "\n", "nft", "-f", "-");
+        } finally {
+            elements.close();
+        }
     }
 
     /** Deletes hold tables in {@code netns} left by processes that no longer exist; returns how many. */

@@ -110,8 +110,9 @@ public final class SocketHandoff {
             try {
                 hold.hold(List.of(peerEnd), List.of());
                 sourceHold.hold(List.of(sourceEnd), List.of());
-                peerPause = peerProcess.pause();
-                sourcePause = sourceProcess.pause();
+                List<Pause> pauses = ProcessSockets.pauseAll(List.of(peerProcess, sourceProcess));
+                peerPause = pauses.get(0);
+                sourcePause = pauses.get(1);
                 long t1 = System.nanoTime();
 
                 repoint = InPlaceRepoint.begin(peerProcess, peer.fd());
@@ -121,8 +122,9 @@ public final class SocketHandoff {
                 sourceState = sourceSession.snapshot();
                 long t2 = System.nanoTime();
 
-                // Point of no return: the source dies with its socket in repair mode, which sends nothing.
-                killAndWait(source.pid());
+                // Point of no return: the source dies with its socket in repair mode, which sends nothing. It is
+                // stopped, so it never runs again; tearing it down can finish after the freeze.
+                ProcessHandle sourceHandle = kill(source.pid());
                 sourceGone = true;
                 sourceSession.closeSilently();
                 TcpSocketState moved = sourceState.withLocal(newLocal)
@@ -142,6 +144,7 @@ public final class SocketHandoff {
                 long t5 = System.nanoTime();
                 hold.close();
                 sourceHold.close();
+                sourceHandle.onExit().get(5, TimeUnit.SECONDS);
                 Result r = new Result(peerEnd, sourceState.local(), newLocal, Duration.ofNanos(t1 - t0),
                         Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3),
                         Duration.ofNanos(t5 - t4), Duration.ofNanos(t5 - t0), moved.sendQueue().length(),
@@ -173,10 +176,10 @@ public final class SocketHandoff {
         }
     }
 
-    private static void killAndWait(int pid) throws Exception {
+    private static ProcessHandle kill(int pid) {
         ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("source exited"));
         handle.destroyForcibly();
-        handle.onExit().get(5, TimeUnit.SECONDS);
+        return handle;
     }
 
     /** The source is gone: its captured state is all that is left of its end, so it goes to a file. */

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A process held stopped by {@link ProcessSockets#pause()}; {@link #close()} lets it continue. */
 public final class Pause implements AutoCloseable {
@@ -25,20 +27,39 @@ public final class Pause implements AutoCloseable {
     }
 
     static Pause stop(int pid) {
-        boolean wasStopped = allThreadsStopped(pid);
-        if (!wasStopped) {
-            signal(pid, Libc.SIGSTOP, "stopping");
-            long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-            while (!allThreadsStopped(pid)) {
-                if (System.nanoTime() > deadline) {
-                    signal(pid, Libc.SIGCONT, "continuing");
-                    throw new SocketCaptureException(Reason.FAILED, "stopping process " + pid,
-                            "its threads did not stop within " + STOP_TIMEOUT.toMillis() + " ms (traced?)");
-                }
-                Thread.onSpinWait();
+        return stopAll(List.of(pid)).getFirst();
+    }
+
+    /** Stops all processes at once (the signals go out together, then it waits for each). */
+    static List<Pause> stopAll(List<Integer> pids) {
+        List<Pause> pauses = new ArrayList<>();
+        try {
+            for (int pid : pids) {
+                boolean wasStopped = allThreadsStopped(pid);
+                if (!wasStopped) signal(pid, Libc.SIGSTOP, "stopping");
+                pauses.add(new Pause(pid, wasStopped));
             }
+            long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+            for (Pause p : pauses) {
+                while (!allThreadsStopped(p.pid)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new SocketCaptureException(Reason.FAILED, "stopping process " + p.pid,
+                                "its threads did not stop within " + STOP_TIMEOUT.toMillis() + " ms (traced?)");
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+            return pauses;
+        } catch (RuntimeException e) {
+            for (Pause p : pauses) {
+                try {
+                    p.close();
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw e;
         }
-        return new Pause(pid, wasStopped);
     }
 
     public int pid() {

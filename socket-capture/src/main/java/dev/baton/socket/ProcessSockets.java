@@ -170,6 +170,14 @@ public final class ProcessSockets implements AutoCloseable {
         return Pause.stop(pid);
     }
 
+    /**
+     * {@link #pause()} for several processes at once: all are signalled before waiting for any, so the time
+     * they are stopped overlaps. Returned in the same order; on failure, those already stopped continue.
+     */
+    public static List<Pause> pauseAll(List<ProcessSockets> processes) {
+        return Pause.stopAll(processes.stream().map(ProcessSockets::pid).toList());
+    }
+
     @Override
     public void close() {
         Libc.close(pidfd);
