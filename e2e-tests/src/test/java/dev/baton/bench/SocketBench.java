@@ -42,15 +42,33 @@ public final class SocketBench {
         for (int i = 0; i < 3; i++) handoff(300); // warms the JIT on every path before anything is reported
         System.out.printf(Locale.ROOT, "%-6s %-5s %12s %12s %12s %12s %12s%n", "conns", "round", "connect µs/c",
                 "capture µs/c", "rebuild µs/c", "handoff ms", "verified");
+        List<String> summary = new ArrayList<>();
         for (int n : counts) {
+            List<Row> rows = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
                 Row r = handoff(n);
-                {
-                    System.out.printf(Locale.ROOT, "%-6d %-5d %12.1f %12.1f %12.1f %12.2f %12s%n", n, round,
-                            r.connectMicros, r.captureMicros, r.rebuildMicros, r.handoffMillis, r.verified);
-                }
+                rows.add(r);
+                System.out.printf(Locale.ROOT, "%-6d %-5d %12.1f %12.1f %12.1f %12.2f %12s%n", n, round,
+                        r.connectMicros, r.captureMicros, r.rebuildMicros, r.handoffMillis, r.verified);
             }
+            double connect = median(rows, Row::connectMicros);
+            double capture = median(rows, Row::captureMicros);
+            double rebuild = median(rows, Row::rebuildMicros);
+            double handoff = median(rows, Row::handoffMillis);
+            summary.add(String.format(Locale.ROOT, "| %d | %.1f | %.1f (%.2f×) | %.1f (%.2f×) | %.2f | %.2f (%.2f×) |",
+                    n, connect, capture, capture / connect, rebuild, rebuild / connect, connect * n / 1000,
+                    handoff, handoff / (connect * n / 1000)));
         }
+        System.out.println();
+        System.out.println("Medians of " + rounds + " rounds; ratios against opening the same connections anew (connect + accept) in this run:");
+        System.out.println("| connections | new connection µs/conn | capture µs/socket | rebuild µs/socket | opening all anew ms | handoff of all ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        summary.forEach(System.out::println);
+    }
+
+    private static double median(List<Row> rows, java.util.function.ToDoubleFunction<Row> f) {
+        double[] v = rows.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     record Row(double connectMicros, double captureMicros, double rebuildMicros, double handoffMillis,

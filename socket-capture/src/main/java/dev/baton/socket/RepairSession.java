@@ -108,15 +108,14 @@ public final class RepairSession implements AutoCloseable {
         }
         RepairSession session;
         try {
-            // Before repair mode, so the rebuilt socket may share its port with a listener.
+            // Before repair mode, so the rebuilt socket may share its port with a listener. A socket made here
+            // needs none of enter()'s checks.
             Libc.setsockoptInt(socket.fd(), SOL_SOCKET, Libc.SO_REUSEADDR, 1);
-            session = enter(socket);
+            Libc.setsockoptInt(socket.fd(), SOL_TCP, Libc.TCP_REPAIR, REPAIR_ON);
+            session = new RepairSession(socket, state.family(), true);
         } catch (ErrnoException e) {
             socket.close();
             throw SocketCaptureException.of("creating a socket for " + state.local() + " -> " + state.remote(), e);
-        } catch (RuntimeException e) {
-            socket.close();
-            throw e;
         }
         try {
             session.restore(state);

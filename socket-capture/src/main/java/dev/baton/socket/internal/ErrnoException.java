@@ -6,7 +6,9 @@ public final class ErrnoException extends RuntimeException {
     private final int errno;
 
     public ErrnoException(String call, int errno) {
-        super(call + ": " + describe(errno));
+        // No stack trace: callers wrap this in an exception of their own, and some paths expect it (bind's EINVAL
+        // on a socket that is still bound), so it must be cheap.
+        super(call + ": " + describe(errno), null, false, false);
         this.call = call;
         this.errno = errno;
     }
