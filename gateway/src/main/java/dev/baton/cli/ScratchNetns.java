@@ -1,7 +1,7 @@
 package dev.baton.cli;
 
+import dev.baton.netns.Commands;
 import dev.baton.netns.NetNamespace;
-import dev.baton.netns.NetnsLab;
 
 import java.util.Optional;
 
@@ -21,7 +21,7 @@ final class ScratchNetns implements AutoCloseable {
     static ScratchNetns create() {
         String name = "baton-doctor-" + ProcessHandle.current().pid();
         try {
-            NetnsLab.ip(null, "netns add " + name + "\n");
+            Commands.ip(null, "netns add " + name + "\n");
             return new ScratchNetns(name, null);
         } catch (RuntimeException e) {
             return new ScratchNetns(null, e.getMessage());
@@ -39,6 +39,6 @@ final class ScratchNetns implements AutoCloseable {
 
     @Override
     public void close() {
-        if (name != null) NetnsLab.ip(null, "netns delete " + name + "\n");
+        if (name != null) Commands.ip(null, "netns delete " + name + "\n");
     }
 }

@@ -1,6 +1,6 @@
 package dev.baton.cli;
 
-import dev.baton.netns.NetnsLab;
+import dev.baton.netns.Commands;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ final class Tools {
     static String run(Path tool, String... args) {
         List<String> command = new ArrayList<>(List.of(tool.toString()));
         command.addAll(List.of(args));
-        return NetnsLab.run(command, null);
+        return Commands.run(command, null);
     }
 
     static String firstLine(String text) {

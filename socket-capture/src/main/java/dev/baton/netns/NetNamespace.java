@@ -99,7 +99,7 @@ public final class NetNamespace {
     public String exec(String stdin, String... command) {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + path, "--"));
         cmd.addAll(List.of(command));
-        return NetnsLab.run(cmd, stdin);
+        return Commands.run(cmd, stdin);
     }
 
     private void enterOnThisThread() {

@@ -1,10 +1,8 @@
 package dev.baton.netns;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -88,9 +85,9 @@ public final class NetnsLab implements AutoCloseable {
             perHost.put(ns, "link set lo up\naddr add " + address.getHostAddress() + "/24 dev eth0\nlink set eth0 up\n");
             hosts.put(name, new Host(name, ns, address));
         }
-        ip(null, root.toString());
-        ip(switchNs, bridge.toString());
-        perHost.forEach(NetnsLab::ip);
+        Commands.ip(null, root.toString());
+        Commands.ip(switchNs, bridge.toString());
+        perHost.forEach(Commands::ip);
     }
 
     private String nsName(String host) {
@@ -119,44 +116,6 @@ public final class NetnsLab implements AutoCloseable {
         return List.copyOf(hosts.values());
     }
 
-    /**
-     * Runs {@code ip -batch -} with {@code commands}, inside namespace {@code ns} when it is not null; throws
-     * with ip's own message when it fails.
-     */
-    public static void ip(String ns, String commands) {
-        run(ns == null ? List.of("ip", "-batch", "-") : List.of("ip", "-n", ns, "-batch", "-"), commands);
-    }
-
-    /** Runs a command to completion (30 s at most) and returns its output; throws with its stderr on failure. */
-    public static String run(List<String> command, String stdin) {
-        try {
-            Path err = Files.createTempFile("baton-cmd", ".err");
-            try {
-                Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-                try (var in = p.getOutputStream()) {
-                    if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new NetnsException(String.join(" ", command) + " did not finish within 30 s");
-                }
-                if (p.exitValue() != 0) {
-                    throw new NetnsException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): "
-                            + Files.readString(err).strip());
-                }
-                return out;
-            } finally {
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command.get(0), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new NetnsException("interrupted running " + command.get(0));
-        }
-    }
-
     /** Deletes every namespace of this lab. Idempotent; never throws for a namespace that is already gone. */
     @Override
     public void close() {
@@ -171,7 +130,7 @@ public final class NetnsLab implements AutoCloseable {
         StringBuilder batch = new StringBuilder();
         for (String n : names) batch.append("netns delete ").append(n).append('\n');
         try {
-            run(List.of("ip", "-force", "-batch", "-"), batch.toString());
+            Commands.run(List.of("ip", "-force", "-batch", "-"), batch.toString());
         } catch (NetnsException ignored) {
             // -force goes on past errors; a namespace deleted meanwhile is what we wanted anyway
         }

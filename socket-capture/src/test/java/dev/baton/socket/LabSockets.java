@@ -1,5 +1,6 @@
 package dev.baton.socket;
 
+import dev.baton.netns.Commands;
 import dev.baton.netns.NetnsLab;
 import dev.baton.socket.internal.Libc;
 
@@ -233,7 +234,7 @@ final class LabSockets {
             List<NetnsLab.Host> done = new ArrayList<>();
             try {
                 for (NetnsLab.Host h : hosts) {
-                    NetnsLab.run(h.command("nft", "-f", "-"), script);
+                    Commands.run(h.command("nft", "-f", "-"), script);
                     done.add(h);
                 }
             } catch (RuntimeException e) {
@@ -244,7 +245,7 @@ final class LabSockets {
 
         private static void delete(NetnsLab.Host h) {
             try {
-                NetnsLab.run(h.command("nft", "delete", "table", "inet", TABLE), null);
+                Commands.run(h.command("nft", "delete", "table", "inet", TABLE), null);
             } catch (RuntimeException ignored) {
                 // the namespace is gone already, and its tables with it
             }

@@ -1,5 +1,6 @@
 package dev.baton.socket;
 
+import dev.baton.netns.Commands;
 import dev.baton.netns.NetnsLab;
 import dev.baton.netns.NetnsLab.Host;
 import dev.baton.socket.internal.Libc;
@@ -100,9 +101,9 @@ class RebuildElsewhereTest {
                 assertEquals(state.remote(), rebuilt.remoteAddress());
                 RebuildRoundTripTest.assertSameConnection(state, SocketCapture.capture(rebuilt));
                 String cidr = a.address().getHostAddress() + "/24 dev eth0\n";
-                NetnsLab.ip(a.nsName(), "addr del " + cidr);
-                NetnsLab.ip(c.nsName(), "addr add " + cidr);
-                NetnsLab.ip(b.nsName(), "neigh flush all\n");
+                Commands.ip(a.nsName(), "addr del " + cidr);
+                Commands.ip(c.nsName(), "addr add " + cidr);
+                Commands.ip(b.nsName(), "neigh flush all\n");
             }
             RebuildRoundTripTest.exchange(rebuilt, conn.client(), conn.queuedAtA(), conn.aStream());
         }
@@ -119,7 +120,7 @@ class RebuildElsewhereTest {
                 Host a = lab.host("a"), b = lab.host("b");
                 Host to = target == Target.ANOTHER_HOST ? lab.host("c") : a;
                 InetAddress newIp = to == a ? lab.address(200) : to.address();
-                if (to == a) NetnsLab.ip(a.nsName(), "addr add " + newIp.getHostAddress() + "/24 dev eth0\n");
+                if (to == a) Commands.ip(a.nsName(), "addr add " + newIp.getHostAddress() + "/24 dev eth0\n");
                 InetSocketAddress newLocal = new InetSocketAddress(newIp, PORT);
                 int clientFd = fdOf(conn.client());
                 TcpSocket rebuilt;
