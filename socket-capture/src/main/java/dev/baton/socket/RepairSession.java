@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 
 import static dev.baton.socket.internal.Libc.SOL_SOCKET;
 import static dev.baton.socket.internal.Libc.SOL_TCP;
@@ -108,11 +109,11 @@ public final class RepairSession implements AutoCloseable {
         }
         RepairSession session;
         try {
-            // Before repair mode, so the rebuilt socket may share its port with a listener. A socket made here
-            // needs none of enter()'s checks.
+            // Before repair mode, so the rebuilt socket may share its port with a listener (only while it is
+            // rebuilt: resume() leaves SO_REUSEADDR off). A socket made here needs none of enter()'s checks.
             Libc.setsockoptInt(socket.fd(), SOL_SOCKET, Libc.SO_REUSEADDR, 1);
             Libc.setsockoptInt(socket.fd(), SOL_TCP, Libc.TCP_REPAIR, REPAIR_ON);
-            session = new RepairSession(socket, state.family(), true);
+            session = new RepairSession(socket, state.family(), false);
         } catch (ErrnoException e) {
             socket.close();
             throw SocketCaptureException.of("creating a socket for " + state.local() + " -> " + state.remote(), e);
@@ -167,8 +168,8 @@ public final class RepairSession implements AutoCloseable {
             return new TcpSocketState(TcpSocketState.FORMAT_VERSION, family, socket.localAddress(),
                     socket.remoteAddress(), state,
                     new ReceiveQueue(Seq.add(rcvNxt, -inq), received),
-                    new SendQueue(Seq.add(writeSeq, -outq), java.util.Arrays.copyOfRange(sendBytes, 0, unacked),
-                            java.util.Arrays.copyOfRange(sendBytes, unacked, outq)),
+                    new SendQueue(Seq.add(writeSeq, -outq), Arrays.copyOfRange(sendBytes, 0, unacked),
+                            Arrays.copyOfRange(sendBytes, unacked, outq)),
                     options, timestamp, window);
         } catch (ErrnoException e) {
             throw SocketCaptureException.of("capturing fd " + fd, e);
