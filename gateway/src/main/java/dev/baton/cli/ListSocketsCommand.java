@@ -3,6 +3,7 @@ package dev.baton.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.baton.socket.Pause;
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketCaptureException;
@@ -69,7 +70,7 @@ final class ListSocketsCommand implements Callable<Integer> {
     @SuppressWarnings("try") // the pause is held, not used
     private static List<CapturedSocket> capture(ProcessSockets process) throws Exception {
         List<SocketEntry> entries = process.list();
-        try (Target.Paused paused = Target.pause(process)) {
+        try (Pause paused = process.pause()) {
             return process.netns().call(() -> {
                 List<CapturedSocket> result = new ArrayList<>(entries.size());
                 for (SocketEntry e : entries) result.add(capture(process, e));

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.socket.Pause;
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketCaptureException;
@@ -44,7 +45,7 @@ final class RepointCommand implements Callable<Integer> {
         long start = System.nanoTime();
         TcpSocketState before;
         try (ProcessSockets process = Target.open(pid);
-             Target.Paused paused = Target.pause(process)) {
+             Pause paused = process.pause()) {
             before = process.netns().call(() -> {
                 try (TcpSocket socket = process.grab(fd)) {
                     return SocketCapture.repoint(socket, to);

@@ -30,19 +30,4 @@ final class Target {
             default -> e.getMessage();
         };
     }
-
-    /**
-     * Stops the process until the returned handle is closed. A process cannot stop itself and wait, so when the
-     * target is this JVM (tests, self-inspection) nothing is stopped.
-     */
-    static Paused pause(ProcessSockets process) {
-        if (process.pid() == ProcessHandle.current().pid()) return () -> { };
-        return process.pause()::close;
-    }
-
-    /** A stopped process; closing continues it. */
-    interface Paused extends AutoCloseable {
-        @Override
-        void close();
-    }
 }

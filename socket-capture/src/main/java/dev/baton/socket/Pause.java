@@ -18,12 +18,13 @@ public final class Pause implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
 
     private final int pid;
-    private final boolean wasStopped;
+    /** The pause did not stop this process (it was stopped already, or it is this JVM), so it will not continue it. */
+    private final boolean untouched;
     private boolean closed;
 
-    private Pause(int pid, boolean wasStopped) {
+    private Pause(int pid, boolean untouched) {
         this.pid = pid;
-        this.wasStopped = wasStopped;
+        this.untouched = untouched;
     }
 
     static Pause stop(int pid) {
@@ -35,13 +36,18 @@ public final class Pause implements AutoCloseable {
         List<Pause> pauses = new ArrayList<>();
         try {
             for (int pid : pids) {
-                boolean wasStopped = allThreadsStopped(pid);
-                if (!wasStopped) signal(pid, Libc.SIGSTOP, "stopping");
-                pauses.add(new Pause(pid, wasStopped));
+                if (pid == ProcessHandle.current().pid()) {
+                    // A process cannot stop itself and wait; its own sockets are its own business (tests).
+                    pauses.add(new Pause(pid, true));
+                    continue;
+                }
+                boolean untouched = allThreadsStopped(pid);
+                if (!untouched) signal(pid, Libc.SIGSTOP, "stopping");
+                pauses.add(new Pause(pid, untouched));
             }
             long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
             for (Pause p : pauses) {
-                while (!allThreadsStopped(p.pid)) {
+                while (!p.untouched && !allThreadsStopped(p.pid)) {
                     if (System.nanoTime() > deadline) {
                         throw new SocketCaptureException(Reason.FAILED, "stopping process " + p.pid,
                                 "its threads did not stop within " + STOP_TIMEOUT.toMillis() + " ms (traced?)");
@@ -71,7 +77,7 @@ public final class Pause implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        if (!wasStopped) signal(pid, Libc.SIGCONT, "continuing");
+        if (!untouched) signal(pid, Libc.SIGCONT, "continuing");
     }
 
     private static void signal(int pid, int signal, String what) {

@@ -164,7 +164,8 @@ public final class ProcessSockets implements AutoCloseable {
      * Stops the process (SIGSTOP) and waits until all its threads are stopped; closing the returned handle
      * continues it (SIGCONT) — unless it was already stopped before, in which case it stays stopped. While
      * stopped, blocked reads and writes are interrupted and restarted transparently after SIGCONT, so the
-     * process never sees its socket in repair mode.
+     * process never sees its socket in repair mode. Pausing this JVM's own PID does nothing (it could not wait
+     * for itself).
      */
     public Pause pause() {
         return Pause.stop(pid);
