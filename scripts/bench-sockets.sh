@@ -9,5 +9,7 @@ JAVA_HOME=$(scripts/find-java.sh)
 export JAVA_HOME
 ./mvnw -q -B -ntp -DskipTests install >/dev/null
 cp=$(./mvnw -q -B -ntp -pl e2e-tests dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "e2e-tests/target/test-classes:$cp" \
-  dev.baton.bench.SocketBench "$@"
+main=dev.baton.bench.SocketBench
+if [ "${1:-}" = "--main" ]; then main=$2; shift 2; fi
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "e2e-tests/target/test-classes:$cp" "$main" "$@"
