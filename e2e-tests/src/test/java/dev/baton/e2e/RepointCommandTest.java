@@ -127,6 +127,10 @@ class RepointCommandTest {
                 rebuilt.resume();
                 ByteChannel moved = rebuilt.socket().channel();
                 Thread reader = startReader(moved);
+                cleanup.push(() -> { // socat first: its FIN ends the reader blocked on the rebuilt socket
+                    end(socat);
+                    reader.join(2_000);
+                });
                 awaitEchoed(written, reader); // the unread echo, from the rebuilt receive queue
                 writeAll(moved, AFTER);
                 awaitEchoed(written, reader);
