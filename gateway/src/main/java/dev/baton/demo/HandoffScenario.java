@@ -16,6 +16,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -23,16 +27,35 @@ import java.util.function.Predicate;
  * a, b); a workload on a serves one connection to a peer, both streaming checked bytes; {@link #handoff()}
  * moves the workload's end of the connection to a new process on b, whose IP differs, and re-points the peer
  * in place. {@link #close()} ends every process and deletes the hosts.
+ *
+ * <p>The peer is another {@link StreamEndpoint} ({@link #start(int)}), or an unmodified stock program
+ * ({@link #startWithStockPeer}) such as {@code socat TCP:IP:PORT EXEC:cat}, an echo: the workload then checks
+ * that its own stream comes back ({@code StreamEndpoint --echo}).
  */
 public final class HandoffScenario implements AutoCloseable {
     public static final int PORT = 7000;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * Starts a stock program as the peer: returns its command line — run inside the peer host's network
+     * namespace, e.g. {@code host.command("socat", ...)} — with whatever redirects it needs, given the peer host and
+     * the service address to connect to. Standard error goes to this JVM's unless the builder says otherwise.
+     */
+    @FunctionalInterface
+    public interface StockPeer {
+        ProcessBuilder command(NetnsLab.Host peerHost, InetSocketAddress service);
+    }
+
     private final NetnsLab lab;
     private final int rate;
+    /** The peer echoes what it reads (the workload runs with {@code --echo}). */
+    private final boolean echo;
     private final Path pcapFile;
     private WireCapture capture;
+    /** The peer when it is a StreamEndpoint; {@code null} when it is a stock program. */
     private EndpointProcess peer;
+    /** The peer when it is a stock program. */
+    private Process stockPeer;
     private EndpointProcess owner;
     private EndpointProcess next;
     private String ownerHost = "a";
@@ -40,25 +63,46 @@ public final class HandoffScenario implements AutoCloseable {
     private long sendBase = -1;
     private long receiveBase = -1;
 
-    private HandoffScenario(NetnsLab lab, int rate) throws java.io.IOException {
+    private HandoffScenario(NetnsLab lab, int rate, boolean echo) throws java.io.IOException {
         this.lab = lab;
         this.rate = rate;
+        this.echo = echo;
         this.pcapFile = Files.createTempFile("baton-handoff-", ".pcap");
     }
 
-    /** Builds the hosts and starts the stream; returns once both directions flow. */
+    /** Builds the hosts and starts the stream, a StreamEndpoint at each end; returns once both directions flow. */
     public static HandoffScenario start(int bytesPerSecond) throws Exception {
-        SocketCapture.warmUp();
-        HandoffScenario s = new HandoffScenario(NetnsLab.create("peer", "a", "b"), bytesPerSecond);
-        try {
+        return start(bytesPerSecond, false, null);
+    }
 
+    /**
+     * Builds the hosts, starts the workload on a and then {@code peer}, a stock program, on the peer host;
+     * returns once the workload has accepted the peer's connection.
+     *
+     * @param echo whether the peer echoes what it reads (the workload then checks its own stream coming back)
+     */
+    public static HandoffScenario startWithStockPeer(int bytesPerSecond, boolean echo, StockPeer peer)
+            throws Exception {
+        return start(bytesPerSecond, echo, Objects.requireNonNull(peer, "peer"));
+    }
+
+    private static HandoffScenario start(int bytesPerSecond, boolean echo, StockPeer stock) throws Exception {
+        SocketCapture.warmUp();
+        HandoffScenario s = new HandoffScenario(NetnsLab.create("peer", "a", "b"), bytesPerSecond, echo);
+        try {
             s.capture = WireCapture.start(s.lab.host("peer").netns(), "eth0", "tcp port " + PORT, s.pcapFile);
-            s.owner = EndpointProcess.start("workload@a", s.lab.host("a").netns(), "serve",
-                    StateJson.format(s.serviceAddress("a")), "--rate", Integer.toString(bytesPerSecond));
+            s.owner = EndpointProcess.start("workload@a", s.lab.host("a").netns(),
+                    s.workloadArgs("serve", StateJson.format(s.serviceAddress("a"))));
             s.owner.await("LISTENING", START_TIMEOUT);
-            s.peer = EndpointProcess.start("peer", s.lab.host("peer").netns(), "connect",
-                    StateJson.format(s.serviceAddress("a")), "--rate", Integer.toString(bytesPerSecond));
-            s.peer.await("CONNECTED", START_TIMEOUT);
+            if (stock == null) {
+                s.peer = EndpointProcess.start("peer", s.lab.host("peer").netns(), "connect",
+                        StateJson.format(s.serviceAddress("a")), "--rate", Integer.toString(bytesPerSecond));
+                s.peer.await("CONNECTED", START_TIMEOUT);
+            } else {
+                ProcessBuilder pb = stock.command(s.lab.host("peer"), s.serviceAddress("a"));
+                if (pb.redirectError() == ProcessBuilder.Redirect.PIPE) pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+                s.stockPeer = pb.start();
+            }
             s.owner.await("CONNECTED", START_TIMEOUT);
             return s;
         } catch (Exception | Error e) {
@@ -67,12 +111,30 @@ public final class HandoffScenario implements AutoCloseable {
         }
     }
 
+    private String[] workloadArgs(String... modeArgs) {
+        List<String> args = new ArrayList<>(List.of(modeArgs));
+        args.addAll(List.of("--rate", Integer.toString(rate)));
+        if (echo) args.add("--echo");
+        return args.toArray(String[]::new);
+    }
+
     public NetnsLab lab() {
         return lab;
     }
 
+    /** The peer when it is a StreamEndpoint; {@code null} when it is a stock program ({@link #stockPeer()}). */
     public EndpointProcess peer() {
         return peer;
+    }
+
+    /** The peer when it is a stock program; {@code null} otherwise. */
+    public Process stockPeer() {
+        return stockPeer;
+    }
+
+    /** The peer's PID, whichever kind it is. */
+    public int peerPid() {
+        return peer != null ? peer.pid() : (int) stockPeer.pid();
     }
 
     /** The process that owns the workload's end of the connection now. */
@@ -91,15 +153,14 @@ public final class HandoffScenario implements AutoCloseable {
     /** Moves the workload's end of the connection to the other host (a → b, or b → a). */
     public SocketHandoff.Result handoff() throws Exception {
         String target = ownerHost.equals("a") ? "b" : "a";
-        next = EndpointProcess.start("workload@" + target, lab.host(target).netns(), "resume", "-",
-                "--rate", Integer.toString(rate));
+        next = EndpointProcess.start("workload@" + target, lab.host(target).netns(), workloadArgs("resume", "-"));
         next.await("WAITING", START_TIMEOUT);
-        int peerFd = fdOf(peer.pid(), s -> s.state() == TcpState.ESTABLISHED && s.remote().getPort() == PORT);
+        int peerFd = fdOf(peerPid(), s -> s.state() == TcpState.ESTABLISHED && s.remote().getPort() == PORT);
         int ownerFd = fdOf(owner.pid(), s -> s.state() == TcpState.ESTABLISHED && s.local().getPort() == PORT);
         Path stateFile = Files.createTempFile("baton-handover-", ".json");
         try {
             SocketHandoff.Result result = SocketHandoff.run(
-                    new SocketHandoff.Endpoint(peer.pid(), peerFd, lab.host("peer").netns()),
+                    new SocketHandoff.Endpoint(peerPid(), peerFd, lab.host("peer").netns()),
                     new SocketHandoff.Endpoint(owner.pid(), ownerFd, lab.host(ownerHost).netns()),
                     serviceAddress(target),
                     handover -> {
@@ -166,7 +227,7 @@ public final class HandoffScenario implements AutoCloseable {
      */
     public WireReport audit() throws Exception {
         capture.close();
-        try (ProcessSockets p = ProcessSockets.open(peer.pid())) {
+        try (ProcessSockets p = ProcessSockets.open(peerPid())) {
             InetSocketAddress peerEnd = p.list().stream().filter(e -> e.remote().getPort() == PORT)
                     .map(SocketEntry::local).findFirst()
                     .orElseThrow(() -> new IllegalStateException("the peer has no connection to audit"));
@@ -176,18 +237,23 @@ public final class HandoffScenario implements AutoCloseable {
 
     /**
      * Stops both writers and waits until each side has read everything the other wrote; returns the final
-     * counters (peer, owner). Fails if the streams do not drain within {@code timeout}.
+     * counters (peer, owner). With an echo peer, stops the workload's writer and waits until its stream has come
+     * back entirely; the peer's counters are then {@code null}. Fails if the streams do not drain within
+     * {@code timeout}. A stock peer that does not echo is drained by the caller, who knows what it sent.
      */
     public EndpointProcess.Stats[] drain(Duration timeout) throws Exception {
-        peer.send("STOP");
+        if (peer == null && !echo) throw new IllegalStateException("the stock peer does not echo: drain it yourself");
+        if (peer != null) peer.send("STOP");
         owner.send("STOP");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            EndpointProcess.Stats p = peer.stats();
+            EndpointProcess.Stats p = peer == null ? null : peer.stats();
             EndpointProcess.Stats o = owner.stats();
-            if (p.read() == o.written() && o.read() == p.written()) return new EndpointProcess.Stats[]{p, o};
-            if (System.nanoTime() > deadline || !p.clean() || !o.clean()) {
-                throw new IllegalStateException("streams did not drain: peer " + p + ", owner " + o);
+            boolean drained = p == null ? o.read() == o.written() : p.read() == o.written() && o.read() == p.written();
+            if (drained) return new EndpointProcess.Stats[]{p, o};
+            if (System.nanoTime() > deadline || (p != null && !p.clean()) || !o.clean()) {
+                throw new IllegalStateException("streams did not drain: peer " + (p == null ? "(echo)" : p)
+                        + ", owner " + o);
             }
             Thread.sleep(20);
         }
@@ -198,8 +264,22 @@ public final class HandoffScenario implements AutoCloseable {
         for (EndpointProcess p : new EndpointProcess[]{next, owner, peer}) {
             if (p != null) p.close();
         }
+        if (stockPeer != null) endStockPeer();
         if (capture != null) capture.close();
         lab.close();
         Files.deleteIfExists(pcapFile);
+    }
+
+    /** Ends the stock peer we started, by its own handle, and what it started (socat's EXEC child). */
+    private void endStockPeer() throws InterruptedException {
+        List<ProcessHandle> children = stockPeer.descendants().toList();
+        stockPeer.destroy();
+        if (!stockPeer.waitFor(2, TimeUnit.SECONDS)) {
+            stockPeer.destroyForcibly();
+            stockPeer.waitFor(5, TimeUnit.SECONDS);
+        }
+        for (ProcessHandle child : children) {
+            if (child.isAlive()) child.destroyForcibly();
+        }
     }
 }

@@ -30,7 +30,11 @@ import java.util.concurrent.locks.LockSupport;
  *   resume                              print WAITING; on "STATE FILE WRITTEN READ" rebuild the handed-over
  *                                       socket in repair mode, print READY; on GO resume it and stream
  * </pre>
- * Options after the mode: {@code --rate BYTES_PER_S} (default 102400), {@code --chunk BYTES} (default 512).
+ * Options after the mode: {@code --rate BYTES_PER_S} (default 102400), {@code --chunk BYTES} (default 512),
+ * {@code --echo}: the other end is an echo (a stock program such as {@code socat TCP:… EXEC:cat}) rather than
+ * another StreamEndpoint, so the reader expects back the stream this endpoint writes (the same
+ * {@link StreamPattern.Direction} as its writer), from the same offset on; the read offset handed to
+ * {@code resume} is then an offset into that echoed stream.
  * Commands on stdin: {@code STATE file written read}, {@code GO}, {@code STOP} (stop writing), {@code STATS}, {@code EXIT}. Events on stdout:
  * {@code LISTENING}, {@code WAITING}, {@code READY}, {@code CONNECTED}, {@code STATS {json}}, {@code ERROR message}.
  */
@@ -44,11 +48,12 @@ public final class StreamEndpoint {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: StreamEndpoint serve|connect IP:PORT | resume - [--rate B/s] [--chunk B]");
+            System.err.println("usage: StreamEndpoint serve|connect IP:PORT | resume - [--rate B/s] [--chunk B] [--echo]");
             System.exit(2);
         }
         int rate = intOption(args, "--rate", 102_400);
         int chunk = intOption(args, "--chunk", 512);
+        boolean echo = java.util.Arrays.asList(args).contains("--echo");
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         StreamEndpoint endpoint = new StreamEndpoint();
         ByteChannel channel;
@@ -85,7 +90,7 @@ public final class StreamEndpoint {
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
         say("CONNECTED");
-        endpoint.start(channel, out, rate, chunk);
+        endpoint.start(channel, out, echo ? out : opposite(out), rate, chunk);
         endpoint.serveCommands(commands);
         System.exit(0);
     }
@@ -98,8 +103,11 @@ public final class StreamEndpoint {
         throw new IOException("stdin closed while waiting for " + command);
     }
 
-    private void start(ByteChannel channel, Direction out, int rate, int chunk) {
-        Direction in = out == Direction.FROM_SERVER ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
+    private static Direction opposite(Direction d) {
+        return d == Direction.FROM_SERVER ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
+    }
+
+    private void start(ByteChannel channel, Direction out, Direction in, int rate, int chunk) {
         Thread.ofPlatform().daemon().name("writer").start(() -> writeLoop(channel, out, rate, chunk));
         Thread.ofPlatform().daemon().name("reader").start(() -> readLoop(channel, in));
     }
