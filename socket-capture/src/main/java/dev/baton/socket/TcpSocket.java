@@ -81,6 +81,24 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
+     * Puts the socket in blocking or non-blocking mode (O_NONBLOCK, set with FIONBIO). A socket this module
+     * creates ({@link SocketCapture#rebuild}) starts blocking; an event loop that adopts its fd needs it
+     * non-blocking first — Netty's {@code new EpollSocketChannel(fd)} leaves the mode as it finds it, and a
+     * blocking fd would stall the event loop on the first read that finds no data. {@link #channel()} expects
+     * blocking mode.
+     *
+     * @return this socket
+     */
+    public TcpSocket configureBlocking(boolean block) {
+        try {
+            Libc.ioctlSetInt(fd(), Libc.FIONBIO, block ? 0 : 1, "FIONBIO");
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("setting O_NONBLOCK on fd " + fd, e);
+        }
+        return this;
+    }
+
+    /**
      * A blocking byte channel over this socket, for code that wants to use a rebuilt socket from plain Java.
      * Closing the channel closes this socket.
      */

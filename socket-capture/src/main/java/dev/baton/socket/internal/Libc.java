@@ -32,7 +32,7 @@ public final class Libc {
             TCP_QUEUE_SEQ = 21, TCP_REPAIR_OPTIONS = 22, TCP_TIMESTAMP = 24, TCP_NOTSENT_LOWAT = 25,
             TCP_REPAIR_WINDOW = 29;
     public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
-    public static final long SIOCINQ = 0x541B, SIOCOUTQ = 0x5411, SIOCOUTQNSD = 0x894B;
+    public static final long SIOCINQ = 0x541B, SIOCOUTQ = 0x5411, SIOCOUTQNSD = 0x894B, FIONBIO = 0x5421;
     public static final int O_RDONLY = 0, O_CLOEXEC = 0x80000;
     public static final int CLONE_NEWNET = 0x40000000;
     public static final int SIGKILL = 9, SIGCONT = 18, SIGSTOP = 19;
@@ -125,6 +125,20 @@ public final class Libc {
             int r = (int) IOCTL.invokeExact(err, fd, request, v);
             check(r, err, "ioctl(" + what + ")");
             return v.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** ioctl with an int argument passed by reference, such as FIONBIO. */
+    public static void ioctlSetInt(int fd, long request, int value, String what) {
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment err = scratch.errno;
+            MemorySegment v = scratch.value;
+            v.set(JAVA_INT, 0, value);
+            int r = (int) IOCTL.invokeExact(err, fd, request, v);
+            check(r, err, "ioctl(" + what + ")");
         } catch (Throwable t) {
             throw rethrow(t);
         }
