@@ -96,6 +96,12 @@ public final class EndpointProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Ends the process at once (SIGKILL to our own child) and waits for it. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+    }
+
     /** Ends the process if it still runs and waits for it. */
     @Override
     public void close() throws InterruptedException {

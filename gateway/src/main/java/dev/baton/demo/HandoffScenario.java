@@ -31,6 +31,9 @@ import java.util.function.Predicate;
  * <p>The peer is another {@link StreamEndpoint} ({@link #start(int)}), or an unmodified stock program
  * ({@link #startWithStockPeer}) such as {@code socat TCP:IP:PORT EXEC:cat}, an echo: the workload then checks
  * that its own stream comes back ({@code StreamEndpoint --echo}).
+ *
+ * <p>The peer's wire is captured throughout; with the environment variable {@code BATON_KEEP_PCAP} set, the
+ * pcap file is kept (its path printed on stderr) for a look with tcpdump or Wireshark.
  */
 public final class HandoffScenario implements AutoCloseable {
     public static final int PORT = 7000;
@@ -155,14 +158,10 @@ public final class HandoffScenario implements AutoCloseable {
         String target = ownerHost.equals("a") ? "b" : "a";
         next = EndpointProcess.start("workload@" + target, lab.host(target).netns(), workloadArgs("resume", "-"));
         next.await("WAITING", START_TIMEOUT);
-        int peerFd = fdOf(peerPid(), s -> s.state() == TcpState.ESTABLISHED && s.remote().getPort() == PORT);
-        int ownerFd = fdOf(owner.pid(), s -> s.state() == TcpState.ESTABLISHED && s.local().getPort() == PORT);
+
         Path stateFile = Files.createTempFile("baton-handover-", ".json");
         try {
-            SocketHandoff.Result result = SocketHandoff.run(
-                    new SocketHandoff.Endpoint(peerPid(), peerFd, lab.host("peer").netns()),
-                    new SocketHandoff.Endpoint(owner.pid(), ownerFd, lab.host(ownerHost).netns()),
-                    serviceAddress(target),
+            SocketHandoff.Result result = SocketHandoff.run(peerEndpoint(), ownerEndpoint(), serviceAddress(target),
                     handover -> {
                         try {
                             Files.writeString(stateFile, StateJson.write(handover.state()));
@@ -179,6 +178,11 @@ public final class HandoffScenario implements AutoCloseable {
                             @Override
                             public void resume() {
                                 next.send("GO");
+                            }
+
+                            @Override
+                            public void abort() throws InterruptedException {
+                                next.kill(); // its socket, if rebuilt, is in repair mode: it closes silently
                             }
                         };
                     });
@@ -212,6 +216,20 @@ public final class HandoffScenario implements AutoCloseable {
         if (sendBase >= 0) return;
         sendBase = Seq.add(h.source().sendQueue().seq(), -h.sourceInfo().bytesAcked());
         receiveBase = Seq.add(h.source().receiveQueue().endSeq(), -h.sourceInfo().bytesReceived());
+    }
+
+    /** The peer's end of the connection: process, socket fd and namespace. */
+    public SocketHandoff.Endpoint peerEndpoint() {
+        return new SocketHandoff.Endpoint(peerPid(),
+                fdOf(peerPid(), s -> s.state() == TcpState.ESTABLISHED && s.remote().getPort() == PORT),
+                lab.host("peer").netns());
+    }
+
+    /** The workload's end of the connection, as its current owner holds it. */
+    public SocketHandoff.Endpoint ownerEndpoint() {
+        return new SocketHandoff.Endpoint(owner.pid(),
+                fdOf(owner.pid(), s -> s.state() == TcpState.ESTABLISHED && s.local().getPort() == PORT),
+                lab.host(ownerHost).netns());
     }
 
     private static int fdOf(int pid, Predicate<SocketEntry> which) {
@@ -267,7 +285,8 @@ public final class HandoffScenario implements AutoCloseable {
         if (stockPeer != null) endStockPeer();
         if (capture != null) capture.close();
         lab.close();
-        Files.deleteIfExists(pcapFile);
+        if (System.getenv("BATON_KEEP_PCAP") == null) Files.deleteIfExists(pcapFile);
+        else System.err.println("pcap kept: " + pcapFile);
     }
 
     /** Ends the stock peer we started, by its own handle, and what it started (socat's EXEC child). */

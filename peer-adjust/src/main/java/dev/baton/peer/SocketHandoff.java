@@ -26,16 +26,17 @@ import java.util.function.Function;
  * pause. Socket-level only: the new owner gets the connection, not the old owner's memory.
  * <pre>
  *  1 hold      drop what either end sends (nftables, output, in each end's namespace); stop both processes
- *  2 capture   snapshot the source socket and the peer socket (both in repair mode)
- *  3 release A kill the source process; its socket closes in repair mode: no FIN, no RST
- *  4 rebuild   the new owner rebuilds the source state on B (local address B), held in repair mode,
+ *  2 capture   snapshot the source socket and the peer socket (both stay in repair mode)
+ *  3 rebuild   the new owner rebuilds the source state on B (local address B), held in repair mode,
  *              send queue trimmed to what the peer already has
- *  5 re-point  the peer socket is rebuilt in place aimed at B, send queue trimmed to what B has
- *  6 release   delete the hold; resume the peer socket, continue the peer; the new owner resumes
+ *  4 re-point  the peer socket is rebuilt in place aimed at B, send queue trimmed to what B has
+ *  5 release A kill the source process; its socket closes in repair mode: no FIN, no RST
+ *  6 release   lift the hold; resume the peer socket, continue the peer; the new owner resumes
  * </pre>
- * Until step 3 every failure rolls back: the peer socket is restored, the source resumes, the hold goes,
- * both processes continue. After step 3 the source state lives only in the new owner; a failure there is
- * reported with the captured state, so that it can be rebuilt again.
+ * Until step 5 every failure rolls back, and nothing is lost: the new owner is told to abort (it must close its
+ * socket in repair mode, silently), the peer socket is rebuilt as it was, the source resumes, the hold goes and
+ * both processes continue. A failure after step 5 — when the new owner holds the only copy of the connection —
+ * is reported, and the captured source state is written to a file so that it can be rebuilt again.
  */
 public final class SocketHandoff {
     private static final Logger log = LoggerFactory.getLogger(SocketHandoff.class);
@@ -59,6 +60,9 @@ public final class SocketHandoff {
 
         /** Tells the owner to resume the socket and carry on. */
         void resume() throws Exception;
+
+        /** The handoff was rolled back: the owner must close its socket while still in repair mode (silently). */
+        void abort() throws Exception;
     }
 
     /** Durations of each step, and the peer's view of the move. */
@@ -84,31 +88,47 @@ public final class SocketHandoff {
     /**
      * Moves the connection between {@code source} and {@code peer} to a new owner bound to {@code newLocal}.
      *
-     * @param startNewOwner starts the new owner from the handover; called once, after the source is gone
+     * @param startNewOwner starts the new owner from the handover; called once, while the source still exists
      */
     public static Result run(Endpoint peer, Endpoint source, InetSocketAddress newLocal,
                              Function<Handover, NewOwner> startNewOwner) throws Exception {
         try (ProcessSockets peerProcess = ProcessSockets.open(peer.pid());
-             ProcessSockets sourceProcess = ProcessSockets.open(source.pid())) {
+             ProcessSockets sourceProcess = ProcessSockets.open(source.pid());
+             Attempt attempt = new Attempt(peerProcess, sourceProcess)) {
+            return attempt.run(peer, source, newLocal, startNewOwner);
+        }
+    }
+
+    /** The resources of one handoff, so that each failure can undo exactly what was done. */
+    private static final class Attempt implements AutoCloseable {
+        private final ProcessSockets peerProcess;
+        private final ProcessSockets sourceProcess;
+        private FlowHold peerHold;
+        private FlowHold sourceHold;
+        private Pause peerPause;
+        private Pause sourcePause;
+        private InPlaceRepoint repoint;
+        private TcpSocket sourceSocket;
+        private RepairSession sourceSession;
+        private NewOwner owner;
+        private TcpSocketState sourceState;
+        private boolean sourceGone;
+
+        Attempt(ProcessSockets peerProcess, ProcessSockets sourceProcess) {
+            this.peerProcess = peerProcess;
+            this.sourceProcess = sourceProcess;
+        }
+
+        Result run(Endpoint peer, Endpoint source, InetSocketAddress newLocal,
+                   Function<Handover, NewOwner> startNewOwner) throws Exception {
             InetSocketAddress peerEnd = localEnd(peerProcess, peer.fd());
             InetSocketAddress sourceEnd = localEnd(sourceProcess, source.fd());
-            FlowHold hold = FlowHold.create(peer.netns());
-            FlowHold sourceHold;
-            try {
-                sourceHold = FlowHold.create(source.netns());
-            } catch (RuntimeException e) {
-                hold.close();
-                throw e;
-            }
-            Pause peerPause = null;
-            Pause sourcePause = null;
-            InPlaceRepoint repoint = null;
-            RepairSession sourceSession = null;
-            boolean sourceGone = false;
-            TcpSocketState sourceState = null;
+            // Tables first: registering their hooks is the slow part of nftables, and it is not frozen time.
+            peerHold = FlowHold.create(peer.netns());
+            sourceHold = FlowHold.create(source.netns());
             long t0 = System.nanoTime();
             try {
-                hold.hold(List.of(peerEnd), List.of());
+                peerHold.hold(List.of(peerEnd), List.of());
                 sourceHold.hold(List.of(sourceEnd), List.of());
                 List<Pause> pauses = ProcessSockets.pauseAll(List.of(peerProcess, sourceProcess));
                 peerPause = pauses.get(0);
@@ -116,34 +136,31 @@ public final class SocketHandoff {
                 long t1 = System.nanoTime();
 
                 repoint = InPlaceRepoint.begin(peerProcess, peer.fd());
-                TcpSocket sourceSocket = sourceProcess.grab(source.fd());
+                sourceSocket = sourceProcess.grab(source.fd());
                 TcpInfo sourceInfo = sourceSocket.info();
                 sourceSession = RepairSession.enter(sourceSocket);
                 sourceState = sourceSession.snapshot();
                 long t2 = System.nanoTime();
 
-                // Point of no return: the source dies with its socket in repair mode, which sends nothing. It is
-                // stopped, so it never runs again; tearing it down can finish after the freeze.
-                ProcessHandle sourceHandle = kill(source.pid());
-                sourceGone = true;
-                sourceSession.closeSilently();
                 TcpSocketState moved = sourceState.withLocal(newLocal)
                         .reconciledWith(repoint.before().receiveQueue().endSeq());
-                Handover handover = new Handover(moved, sourceState, sourceInfo);
-                NewOwner owner = startNewOwner.apply(handover);
+                owner = startNewOwner.apply(new Handover(moved, sourceState, sourceInfo));
                 owner.awaitRebuilt();
                 long t3 = System.nanoTime();
 
                 repoint.aim(newLocal, sourceState.receiveQueue().endSeq());
                 long t4 = System.nanoTime();
 
-                hold.release();
+                // Point of no return: the source dies with its socket in repair mode, which sends nothing. It is
+                // stopped, so it never runs again; its teardown may finish after the freeze.
+                ProcessHandle sourceHandle = kill(source.pid());
+                sourceGone = true;
+                sourceSession.closeSilently();
+                peerHold.release();
                 repoint.resume();
                 peerPause.close();
                 owner.resume();
                 long t5 = System.nanoTime();
-                hold.close();
-                sourceHold.close();
                 sourceHandle.onExit().get(5, TimeUnit.SECONDS);
                 Result r = new Result(peerEnd, sourceState.local(), newLocal, Duration.ofNanos(t1 - t0),
                         Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3),
@@ -152,21 +169,41 @@ public final class SocketHandoff {
                 log.info("handoff done: {}", r);
                 return r;
             } catch (Exception | Error e) {
-                log.warn("handoff failed{}: {}", sourceGone ? " after the source was released" : ", rolling back",
-                        e.toString());
-                if (!sourceGone) {
-                    closeQuietly(repoint, e);
-                    closeQuietly(sourceSession, e);
-                    closeQuietly(sourcePause, e);
-                } else {
-                    closeQuietly(repoint, e);
+                if (sourceGone) {
+                    log.error("handoff failed after the source was released: {}", e.toString());
                     keepState(sourceState, e);
+                } else {
+                    log.warn("handoff failed, rolling back: {}", e.toString());
+                    rollBack(e);
                 }
-                closeQuietly(hold, e);
-                closeQuietly(sourceHold, e);
-                closeQuietly(peerPause, e);
                 throw e;
             }
+        }
+
+        /** Undoes everything before the point of no return, newest first. */
+        private void rollBack(Throwable failure) {
+            if (owner != null) closeQuietly(owner::abort, failure);
+            closeQuietly(repoint, failure);
+            closeQuietly(sourceSession, failure);
+            // Our duplicate of the source's fd must go too, or the socket outlives its process.
+            closeQuietly(sourceSocket, failure);
+            closeQuietly(sourcePause, failure);
+            closeQuietly(peerPause, failure);
+        }
+
+        /** Lifts the holds and removes their tables (on success and on failure alike). */
+        @Override
+        public void close() {
+            RuntimeException failure = null;
+            for (FlowHold hold : new FlowHold[]{peerHold, sourceHold}) {
+                try {
+                    if (hold != null) hold.close();
+                } catch (RuntimeException e) {
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+            if (failure != null) throw failure;
         }
     }
 
