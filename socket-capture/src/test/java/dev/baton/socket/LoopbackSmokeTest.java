@@ -13,6 +13,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+@org.junit.jupiter.api.Tag("privileged")
 class LoopbackSmokeTest {
     @Test
     void rebuildKeepsBytesAndSequence() throws Exception {
