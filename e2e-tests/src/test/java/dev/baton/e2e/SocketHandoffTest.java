@@ -2,7 +2,6 @@ package dev.baton.e2e;
 
 import dev.baton.demo.EndpointProcess;
 import dev.baton.demo.HandoffScenario;
-import dev.baton.peer.SocketHandoff;
 import dev.baton.socket.audit.WireReport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -17,14 +16,7 @@ class SocketHandoffTest {
     @Test
     void aStreamingConnectionMovesToAHostWithAnotherIpAndBackWithoutLosingAByte() throws Exception {
         try (HandoffScenario s = HandoffScenario.start(200_000)) {
-            Thread.sleep(500);
-            SocketHandoff.Result there = s.handoff();
-            System.out.println("a -> b: " + there);
-            assertEquals(s.serviceAddress("b"), there.to());
-            Thread.sleep(500);
-            SocketHandoff.Result back = s.handoff();
-            System.out.println("b -> a: " + back);
-            Thread.sleep(500);
+            Moves.thereAndBack(s);
             EndpointProcess.Stats[] done = s.drain(Duration.ofSeconds(20));
             EndpointProcess.Stats peer = done[0], owner = done[1];
             System.out.printf("peer: wrote %d read %d, longest read gap %.1f ms; owner: wrote %d read %d, longest gap %.1f ms%n",

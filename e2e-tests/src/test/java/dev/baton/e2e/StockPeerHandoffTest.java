@@ -45,7 +45,7 @@ class StockPeerHandoffTest {
             SocketEntry before = onlyTcpSocket(pid);
             assertEquals(s.serviceAddress("a"), before.remote());
 
-            moveThereAndBack(s);
+            Moves.thereAndBack(s);
 
             EndpointProcess.Stats owner = s.drain(Duration.ofSeconds(20))[1];
             System.out.printf("socat echo: workload wrote %d, read back %d; longest read gap %.1f ms%n",
@@ -72,7 +72,7 @@ class StockPeerHandoffTest {
             SocketEntry before = onlyTcpSocket(pid);
             Feeder feeder = new Feeder(s.stockPeer().getOutputStream());
             try {
-                moveThereAndBack(s);
+                Moves.thereAndBack(s);
             } finally {
                 feeder.stop();
             }
@@ -95,18 +95,6 @@ class StockPeerHandoffTest {
         } finally {
             Files.deleteIfExists(received);
         }
-    }
-
-    private static void moveThereAndBack(HandoffScenario s) throws Exception {
-        Thread.sleep(500);
-        SocketHandoff.Result there = s.handoff();
-        System.out.println("a -> b: " + there);
-        assertEquals(s.serviceAddress("b"), there.to());
-        Thread.sleep(500);
-        SocketHandoff.Result back = s.handoff();
-        System.out.println("b -> a: " + back);
-        assertEquals(s.serviceAddress("a"), back.to());
-        Thread.sleep(500);
     }
 
     /** The same process, the same fd and socket, the same local end, aimed at a again, still established. */
