@@ -393,14 +393,6 @@ public final class RepairSession implements AutoCloseable {
     }
 
     /**
-     * The bytes {@link #resume()} will send (the unsent tail). A caller that must hold them back — a proxy
-     * that keeps the socket in repair mode while the far end is not ready — can read them here.
-     */
-    public byte[] pendingSend() {
-        return unsentToSend.clone();
-    }
-
-    /**
      * Closes the socket while still in repair mode, which sends nothing to the peer (no FIN, no RST): the
      * connection lives on in whatever was rebuilt from the snapshot. Ends the session.
      */
