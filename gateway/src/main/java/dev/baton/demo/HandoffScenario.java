@@ -253,6 +253,12 @@ public final class HandoffScenario implements AutoCloseable {
         }
     }
 
+    /** Forgets the longest read gap each StreamEndpoint has seen so far (JVM start-up is not what is measured). */
+    public void resetGaps() {
+        if (peer != null) peer.send("RESET");
+        owner.send("RESET");
+    }
+
     /**
      * Stops both writers and waits until each side has read everything the other wrote; returns the final
      * counters (peer, owner). With an echo peer, stops the workload's writer and waits until its stream has come

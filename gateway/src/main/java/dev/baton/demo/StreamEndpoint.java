@@ -35,7 +35,7 @@ import java.util.concurrent.locks.LockSupport;
  * another StreamEndpoint, so the reader expects back the stream this endpoint writes (the same
  * {@link StreamPattern.Direction} as its writer), from the same offset on; the read offset handed to
  * {@code resume} is then an offset into that echoed stream.
- * Commands on stdin: {@code STATE file written read}, {@code GO}, {@code STOP} (stop writing), {@code STATS}, {@code EXIT}. Events on stdout:
+ * Commands on stdin: {@code STATE file written read}, {@code GO}, {@code STOP} (stop writing), {@code RESET} (forget the longest gap so far), {@code STATS}, {@code EXIT}. Events on stdout:
  * {@code LISTENING}, {@code WAITING}, {@code READY}, {@code CONNECTED}, {@code STATS {json}}, {@code ERROR message}.
  */
 public final class StreamEndpoint {
@@ -157,6 +157,7 @@ public final class StreamEndpoint {
         while ((line = commands.readLine()) != null) {
             switch (line.trim()) {
                 case "STOP" -> writing = false;
+                case "RESET" -> longestGapNanos.set(0); // measure from now: start-up hiccups are not the subject
                 case "STATS" -> say("STATS " + stats());
                 case "EXIT" -> {
                     return;
