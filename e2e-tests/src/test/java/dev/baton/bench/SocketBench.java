@@ -6,7 +6,6 @@ import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.RepairSession;
 import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketEntry;
-import dev.baton.socket.TcpSocket;
 import dev.baton.socket.TcpSocketState;
 
 import java.net.InetSocketAddress;

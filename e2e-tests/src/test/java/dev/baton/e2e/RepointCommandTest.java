@@ -11,7 +11,6 @@ import dev.baton.socket.RepairSession;
 import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;
-import dev.baton.socket.TcpSocket;
 import dev.baton.socket.TcpSocketState;
 import dev.baton.socket.TcpState;
 import org.junit.jupiter.api.Tag;

@@ -4,7 +4,6 @@ import dev.baton.demo.EndpointProcess;
 import dev.baton.demo.HandoffScenario;
 import dev.baton.demo.StreamPattern;
 import dev.baton.demo.StreamPattern.Direction;
-import dev.baton.peer.SocketHandoff;
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;

@@ -5,12 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.baton.socket.Pause;
 import dev.baton.socket.ProcessSockets;
-import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketCaptureException;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;
-import dev.baton.socket.TcpSocket;
-import dev.baton.socket.TcpSocketState;
 import dev.baton.socket.TcpState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,24 +63,21 @@ final class ListSocketsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Lists first, then stops the process only for the captures, all inside its network namespace. */
+    /** Lists first, then stops the process once for all the captures. */
     @SuppressWarnings("try") // the pause is held, not used
-    private static List<CapturedSocket> capture(ProcessSockets process) throws Exception {
+    private static List<CapturedSocket> capture(ProcessSockets process) {
         List<SocketEntry> entries = process.list();
         try (Pause paused = process.pause()) {
-            return process.netns().call(() -> {
-                List<CapturedSocket> result = new ArrayList<>(entries.size());
-                for (SocketEntry e : entries) result.add(capture(process, e));
-                return result;
-            });
+            List<CapturedSocket> result = new ArrayList<>(entries.size());
+            for (SocketEntry e : entries) result.add(capture(process, e));
+            return result;
         }
     }
 
     private static CapturedSocket capture(ProcessSockets process, SocketEntry entry) {
         if (entry.state() == TcpState.LISTEN) return CapturedSocket.listening(entry);
-        try (TcpSocket socket = process.grab(entry.fd())) {
-            TcpSocketState state = SocketCapture.capture(socket);
-            return new CapturedSocket(entry, state, null);
+        try {
+            return new CapturedSocket(entry, process.capture(entry.fd()), null);
         } catch (SocketCaptureException e) {
             if (e.reason() == SocketCaptureException.Reason.NO_SUCH_PROCESS) throw e;
             log.debug("capturing fd {} of process {}", entry.fd(), process.pid(), e);

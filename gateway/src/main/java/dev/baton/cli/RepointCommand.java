@@ -1,11 +1,8 @@
 package dev.baton.cli;
 
-import dev.baton.socket.Pause;
 import dev.baton.socket.ProcessSockets;
-import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketCaptureException;
 import dev.baton.socket.StateJson;
-import dev.baton.socket.TcpSocket;
 import dev.baton.socket.TcpSocketState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,13 +41,8 @@ final class RepointCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         TcpSocketState before;
-        try (ProcessSockets process = Target.open(pid);
-             Pause paused = process.pause()) {
-            before = process.netns().call(() -> {
-                try (TcpSocket socket = process.grab(fd)) {
-                    return SocketCapture.repoint(socket, to);
-                }
-            });
+        try (ProcessSockets process = Target.open(pid)) {
+            before = process.repoint(fd, to);
         } catch (SocketCaptureException e) {
             throw new CommandFailure("cannot re-point fd " + fd + " of process " + pid + ": " + Target.describe(e), e);
         }

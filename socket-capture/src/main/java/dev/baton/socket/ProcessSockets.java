@@ -161,8 +161,42 @@ public final class ProcessSockets implements AutoCloseable {
     }
 
     /**
+     * Captures the state of the process's socket at {@code fd}: stops the process meanwhile (unless the caller
+     * already did) and works inside the process's network namespace. The socket runs on unchanged. Same
+     * precondition as {@link RepairSession}: no packets may reach the socket meanwhile, or the capture is
+     * refused as INCONSISTENT_STATE.
+     */
+    public TcpSocketState capture(int fd) {
+        try (Pause paused = pause()) {
+            return netns().get(() -> {
+                try (TcpSocket socket = grab(fd)) {
+                    return SocketCapture.capture(socket);
+                }
+            });
+        }
+    }
+
+    /**
+     * Re-points the process's socket at {@code fd} in place at {@code newRemote} ({@link SocketCapture#repoint}):
+     * stops the process meanwhile (unless the caller already did) and works inside its network namespace. The
+     * process keeps its fd and sees only the pause.
+     *
+     * @return the state before the re-point
+     */
+    public TcpSocketState repoint(int fd, InetSocketAddress newRemote) {
+        try (Pause paused = pause()) {
+            return netns().get(() -> {
+                try (TcpSocket socket = grab(fd)) {
+                    return SocketCapture.repoint(socket, newRemote);
+                }
+            });
+        }
+    }
+
+    /**
      * Stops the process (SIGSTOP) and waits until all its threads are stopped; closing the returned handle
-     * continues it (SIGCONT) — unless it was already stopped before, in which case it stays stopped. While
+     * continues it (SIGCONT) — unless it was already stopped before (by the caller's own pause, say), in which
+     * case it stays stopped. While
      * stopped, blocked reads and writes are interrupted and restarted transparently after SIGCONT, so the
      * process never sees its socket in repair mode. Pausing this JVM's own PID does nothing (it could not wait
      * for itself).
