@@ -36,11 +36,10 @@ final class Checks {
      */
     private record Capability(String name, int bit, String why, String warnFix) {}
 
-    private static final int CAP_SYS_ADMIN = 21;
     private static final List<Capability> CAPABILITIES = List.of(
-            new Capability("CAP_NET_ADMIN", 12, "TCP_REPAIR and nftables", null),
-            new Capability("CAP_SYS_ADMIN", CAP_SYS_ADMIN, "entering network namespaces; CRIU", null),
-            new Capability("CAP_SYS_PTRACE", 19, "pidfd_getfd on other processes; CRIU dump", null),
+            new Capability("CAP_NET_ADMIN", Privileges.CAP_NET_ADMIN, "TCP_REPAIR and nftables", null),
+            new Capability("CAP_SYS_ADMIN", Privileges.CAP_SYS_ADMIN, "entering network namespaces; CRIU", null),
+            new Capability("CAP_SYS_PTRACE", Privileges.CAP_SYS_PTRACE, "pidfd_getfd on other processes; CRIU dump", null),
             new Capability("CAP_CHECKPOINT_RESTORE", 40, "CRIU; CAP_SYS_ADMIN also does",
                     "nothing while CAP_SYS_ADMIN is present; else " + AS_ROOT),
             new Capability("CAP_SYS_RESOURCE", 24, "CRIU raising RLIMIT_NOFILE",
@@ -116,7 +115,7 @@ final class Checks {
             return out.contains("Looks good") ? Check.ok("criu check", "Looks good")
                     : Check.warn("criu check", Tools.firstLine(out), "see `criu check --all` for what is missing");
         } catch (RuntimeException e) {
-            String needsRoot = hasCapability(CAP_SYS_ADMIN) ? "" : " (criu check needs root)";
+            String needsRoot = Privileges.has(Privileges.CAP_SYS_ADMIN) ? "" : " (criu check needs root)";
             return Check.fail("criu check", e.getMessage().strip() + needsRoot,
                     AS_ROOT + "; if it still fails, " + INSTALL);
         }
@@ -223,21 +222,9 @@ final class Checks {
     }
 
     Check capability(Capability c) {
-        if (hasCapability(c.bit())) return Check.ok(c.name(), "present (" + c.why() + ")");
+        if (Privileges.has(c.bit())) return Check.ok(c.name(), "present (" + c.why() + ")");
         String detail = "missing (" + c.why() + ")";
         return c.warnFix() != null ? Check.warn(c.name(), detail, c.warnFix()) : Check.fail(c.name(), detail, AS_ROOT);
-    }
-
-    private static boolean hasCapability(int bit) {
-        return (effectiveCapabilities() >>> bit & 1) != 0;
-    }
-
-    /** CapEff of this process, from /proc/self/status. */
-    private static long effectiveCapabilities() {
-        return read(Path.of("/proc/self/status")).lines()
-                .filter(l -> l.startsWith("CapEff:"))
-                .map(l -> Long.parseUnsignedLong(l.substring("CapEff:".length()).strip(), 16))
-                .findFirst().orElse(0L);
     }
 
     private static int compare(int major, int minor, int wantMajor, int wantMinor) {

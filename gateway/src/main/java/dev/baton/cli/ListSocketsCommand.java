@@ -49,6 +49,7 @@ final class ListSocketsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Privileges.requireRoot("sockets list", "it reads connections of another process with pidfd_getfd and TCP_REPAIR");
         List<CapturedSocket> sockets;
         try (ProcessSockets process = Target.open(pid)) {
             sockets = capture(process);

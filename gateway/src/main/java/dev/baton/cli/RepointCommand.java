@@ -39,6 +39,7 @@ final class RepointCommand implements Callable<Integer> {
     @Override
     @SuppressWarnings("try") // the pause is held, not used
     public Integer call() throws Exception {
+        Privileges.requireRoot("sockets repoint", "it re-points a connection of another process with pidfd_getfd and TCP_REPAIR");
         long start = System.nanoTime();
         TcpSocketState before;
         try (ProcessSockets process = Target.open(pid)) {

@@ -50,6 +50,7 @@ final class WireCaptureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Privileges.requireRoot("wire capture", "it captures packets inside a network namespace");
         NetNamespace ns = where.pid != null ? NetNamespace.ofProcess(where.pid)
                 : where.netns != null ? NetNamespace.named(where.netns) : NetNamespace.ofProcess(ProcessHandle.current().pid());
         PrintWriter err = spec.commandLine().getErr();
