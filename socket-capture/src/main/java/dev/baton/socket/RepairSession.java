@@ -31,6 +31,16 @@ import static dev.baton.socket.internal.Libc.SOL_TCP;
  * <p>Rebuild order (other orders fail in ways that are easy to miss): bind, queue sequence numbers, connect
  * (no SYN in repair mode), options, timestamp clock, receive queue, sent part of the send queue, window, leave
  * repair, then send the unsent part normally. Not thread-safe.
+ *
+ * <p><b>States:</b> ESTABLISHED and the half-closed states rebuild — FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING,
+ * LAST_ACK — the way CRIU's libsoccr does it: the connection is restored as ESTABLISHED with the data's sequence
+ * numbers; a FIN the peer sent is then injected from the peer's address through a raw IPv4 socket in the calling
+ * thread's network namespace, still in repair mode (the socket goes to CLOSE_WAIT, its application reads EOF after
+ * the queued bytes); a FIN we sent is sent again by {@code shutdown(SHUT_WR)} on {@link #resume()}, after the
+ * unsent tail (a peer that had it acknowledges the duplicate). A received FIN needs IPv4 or IPv4-mapped addresses
+ * (native IPv6: UNSUPPORTED_STATE), and no packet filter in that namespace may drop the injected segment on
+ * loopback. CLOSING comes back as LAST_ACK (both FINs, ours unacknowledged), which ends the same way without
+ * TIME_WAIT. Other states (SYN_SENT, SYN_RECV, CLOSE) are refused with UNSUPPORTED_STATE.
  */
 public final class RepairSession implements AutoCloseable {
     private static final int REPAIR_ON = 1, REPAIR_OFF = 0, REPAIR_OFF_NO_WINDOW_PROBE = -1;
@@ -243,6 +253,9 @@ public final class RepairSession implements AutoCloseable {
      * pointer), the rest wait for retransmission. A state {@linkplain TcpSocketState#reconciledWith reconciled}
      * with the peer has no unacknowledged bytes and resumes entirely at once.
      *
+     * <p>Half-closed states (see the class comment): the peer's FIN is injected here, before this returns (the
+     * state is then CLOSE_WAIT); our FIN is sent by {@link #resume()}.
+     *
      * @throws SocketCaptureException UNSUPPORTED_STATE, ADDRESS_IN_USE, ADDRESS_UNAVAILABLE, FAILED
      */
     public void restore(TcpSocketState state) {
@@ -400,7 +413,7 @@ public final class RepairSession implements AutoCloseable {
     /**
      * Leaves repair mode and lets the connection run: the kernel sends a window probe (so the peer answers with
      * its current ACK and window at once) and the bytes to send on resume (see {@link #restore}) are queued
-     * with an ordinary send. Ends the session.
+     * with an ordinary send, followed by our FIN when the restored state had sent one. Ends the session.
      */
     public void resume() {
         leaveRepair(restored ? REPAIR_OFF : REPAIR_OFF_NO_WINDOW_PROBE);
