@@ -8,6 +8,7 @@ import dev.baton.socket.internal.SockAddr;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 
@@ -30,6 +31,16 @@ import static dev.baton.socket.internal.Libc.SOL_TCP;
  * <p>Rebuild order (other orders fail in ways that are easy to miss): bind, queue sequence numbers, connect
  * (no SYN in repair mode), options, timestamp clock, receive queue, sent part of the send queue, window, leave
  * repair, then send the unsent part normally. Not thread-safe.
+ *
+ * <p><b>States:</b> ESTABLISHED and the half-closed states rebuild — FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING,
+ * LAST_ACK — the way CRIU's libsoccr does it: the connection is restored as ESTABLISHED with the data's sequence
+ * numbers; a FIN the peer sent is then injected from the peer's address through a raw IPv4 socket in the calling
+ * thread's network namespace, still in repair mode (the socket goes to CLOSE_WAIT, its application reads EOF after
+ * the queued bytes); a FIN we sent is sent again by {@code shutdown(SHUT_WR)} on {@link #resume()}, after the
+ * unsent tail (a peer that had it acknowledges the duplicate). A received FIN needs IPv4 or IPv4-mapped addresses
+ * (native IPv6: UNSUPPORTED_STATE), and no packet filter in that namespace may drop the injected segment on
+ * loopback. CLOSING comes back as LAST_ACK (both FINs, ours unacknowledged), which ends the same way without
+ * TIME_WAIT. Other states (SYN_SENT, SYN_RECV, CLOSE) are refused with UNSUPPORTED_STATE.
  */
 public final class RepairSession implements AutoCloseable {
     private static final int REPAIR_ON = 1, REPAIR_OFF = 0, REPAIR_OFF_NO_WINDOW_PROBE = -1;
@@ -49,6 +60,8 @@ public final class RepairSession implements AutoCloseable {
     private boolean restored;
     private boolean disconnected;
     private byte[] unsentToSend = NOTHING;
+    /** Our FIN, restored by a shutdown(SHUT_WR) on resume, after the unsent tail. */
+    private boolean finToSend;
 
     private RepairSession(TcpSocket socket, Family family, boolean reuseAddress) {
         this.socket = socket;
@@ -146,8 +159,16 @@ public final class RepairSession implements AutoCloseable {
             int opts = Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 5));
             int wscale = Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 6));
 
-            int outq = Libc.ioctlInt(fd, Libc.SIOCOUTQ, "SIOCOUTQ");
-            int unsent = Libc.ioctlInt(fd, Libc.SIOCOUTQNSD, "SIOCOUTQNSD");
+            // Around a FIN (measured on 6.18): our FIN counts in SIOCOUTQ while unacknowledged (FIN_WAIT1, CLOSING,
+            // LAST_ACK: outq = data + 1; FIN_WAIT2: 0) and in SIOCOUTQNSD while unsent (queued behind unsent
+            // data: data + 1); the send TCP_QUEUE_SEQ (write_seq) is one past it; a peek returns data only.
+            // The peer's FIN is never in SIOCINQ (data only), but the receive TCP_QUEUE_SEQ (rcv_nxt) is one past it.
+            int finOut = state.finSent() && state != TcpState.FIN_WAIT2 ? 1 : 0;
+            int finIn = state.finReceived() ? 1 : 0;
+            int outqRaw = Libc.ioctlInt(fd, Libc.SIOCOUTQ, "SIOCOUTQ");
+            int unsentRaw = Libc.ioctlInt(fd, Libc.SIOCOUTQNSD, "SIOCOUTQNSD");
+            int outq = Math.max(0, outqRaw - finOut);
+            int unsent = Math.max(0, unsentRaw - (unsentRaw > 0 ? finOut : 0));
             int inq = Libc.ioctlInt(fd, Libc.SIOCINQ, "SIOCINQ");
             int mssClamp = Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_MAXSEG); // mss_clamp in repair mode
             boolean timestamps = (opts & TCPI_OPT_TIMESTAMPS) != 0;
@@ -155,10 +176,10 @@ public final class RepairSession implements AutoCloseable {
             RepairWindow window = readWindow(arena);
 
             selectQueue(RECV_QUEUE);
-            long rcvNxt = u32(Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_QUEUE_SEQ));
+            long rcvNxt = Seq.add(u32(Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_QUEUE_SEQ)), -finIn);
             byte[] received = peekQueue(arena, inq, "receive");
             selectQueue(SEND_QUEUE);
-            long writeSeq = u32(Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_QUEUE_SEQ));
+            long writeSeq = Seq.add(u32(Libc.getsockoptInt(fd, SOL_TCP, Libc.TCP_QUEUE_SEQ)), state.finSent() ? -1 : 0);
             byte[] sendBytes = peekQueue(arena, outq, "send");
             selectQueue(NO_QUEUE);
 
@@ -214,6 +235,7 @@ public final class RepairSession implements AutoCloseable {
             disconnected = true;
             restored = false;
             unsentToSend = NOTHING;
+            finToSend = false;
         } catch (ErrnoException e) {
             throw SocketCaptureException.of("disconnecting fd " + fd, e);
         }
@@ -231,14 +253,24 @@ public final class RepairSession implements AutoCloseable {
      * pointer), the rest wait for retransmission. A state {@linkplain TcpSocketState#reconciledWith reconciled}
      * with the peer has no unacknowledged bytes and resumes entirely at once.
      *
+     * <p>Half-closed states (see the class comment): the peer's FIN is injected here, before this returns (the
+     * state is then CLOSE_WAIT); our FIN is sent by {@link #resume()}.
+     *
      * @throws SocketCaptureException UNSUPPORTED_STATE, ADDRESS_IN_USE, ADDRESS_UNAVAILABLE, FAILED
      */
     public void restore(TcpSocketState state) {
         requireRepairing();
         if (restored) throw new IllegalStateException("state already restored into fd " + fd);
-        if (state.state() != TcpState.ESTABLISHED) {
+        if (!state.state().rebuildable()) {
             throw new SocketCaptureException(Reason.UNSUPPORTED_STATE, "rebuilding fd " + fd,
-                    "state is " + state.state());
+                    "state is " + state.state() + " (ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING and "
+                            + "LAST_ACK rebuild)");
+        }
+        if (state.state().finReceived() && !(state.local().getAddress() instanceof Inet4Address
+                && state.remote().getAddress() instanceof Inet4Address)) {
+            throw new SocketCaptureException(Reason.UNSUPPORTED_STATE, "rebuilding fd " + fd,
+                    "state is " + state.state() + " over native IPv6: the peer's FIN is re-injected over IPv4 only "
+                            + "(IPv4 and IPv4-mapped addresses)");
         }
         if (state.family() != family) {
             throw new SocketCaptureException(Reason.INCONSISTENT_STATE, "rebuilding fd " + fd,
@@ -264,9 +296,13 @@ public final class RepairSession implements AutoCloseable {
             writeAll(arena, received, 0, received.length);
             selectQueue(SEND_QUEUE);
             writeAll(arena, unacked, 0, keepSent);
-            if (state.window() != null) Libc.setsockopt(fd, SOL_TCP, Libc.TCP_REPAIR_WINDOW, window(arena, state.window()));
+            if (state.window() != null) {
+                Libc.setsockopt(fd, SOL_TCP, Libc.TCP_REPAIR_WINDOW,
+                        window(arena, state.window(), state.receiveQueue().endSeq()));
+            }
             selectQueue(NO_QUEUE);
             if (disconnected) Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_ERROR); // clears the disconnect's ECONNABORTED
+            if (state.state().finReceived()) FinInjection.deliverPeerFin(socket, state);
         } catch (ErrnoException e) {
             throw SocketCaptureException.of("rebuilding " + state.local() + " -> " + state.remote() + " into fd " + fd, e);
         }
@@ -274,6 +310,7 @@ public final class RepairSession implements AutoCloseable {
         System.arraycopy(unacked, keepSent, toSend, 0, resendNow);
         System.arraycopy(unsent, 0, toSend, resendNow, unsent.length);
         unsentToSend = toSend;
+        finToSend = state.state().finSent();
         restored = true;
     }
 
@@ -357,23 +394,48 @@ public final class RepairSession implements AutoCloseable {
         return index + 1;
     }
 
-    private static MemorySegment window(Arena arena, RepairWindow w) {
+    /**
+     * The repair window, with {@code rcv_wup} no later than {@code rcvNxt}: the kernel refuses one beyond it
+     * (EINVAL), and after the peer's FIN was acknowledged {@code rcv_wup} counts the FIN, which the rebuilt receive
+     * queue does not (the FIN is injected afterwards and moves it on).
+     */
+    private static MemorySegment window(Arena arena, RepairWindow w, long rcvNxt) {
+        long rcvWup = Seq.after(w.rcvWup(), rcvNxt) ? rcvNxt : w.rcvWup();
         MemorySegment s = arena.allocate(20);
         s.set(ValueLayout.JAVA_INT, 0, (int) w.sndWl1());
         s.set(ValueLayout.JAVA_INT, 4, (int) w.sndWnd());
         s.set(ValueLayout.JAVA_INT, 8, (int) w.maxWindow());
         s.set(ValueLayout.JAVA_INT, 12, (int) w.rcvWnd());
-        s.set(ValueLayout.JAVA_INT, 16, (int) w.rcvWup());
+        s.set(ValueLayout.JAVA_INT, 16, (int) rcvWup);
         return s;
     }
 
     /**
      * Leaves repair mode and lets the connection run: the kernel sends a window probe (so the peer answers with
      * its current ACK and window at once) and the bytes to send on resume (see {@link #restore}) are queued
-     * with an ordinary send. Ends the session.
+     * with an ordinary send, followed by our FIN when the restored state had sent one. Ends the session.
      */
     public void resume() {
         leaveRepair(restored ? REPAIR_OFF : REPAIR_OFF_NO_WINDOW_PROBE);
+        sendUnsentTail(); // if it fails, no FIN: a FIN after a lost tail would truncate the stream silently
+        if (finToSend) sendFin();
+    }
+
+    /**
+     * Our FIN, after the last data byte: sent at once (or after the unsent tail). A peer that already had it
+     * (FIN_WAIT2, CLOSING) answers the duplicate with an ACK. Done out of repair mode: in repair mode the FIN would
+     * be queued as already transmitted and only the retransmission timer would send it.
+     */
+    private void sendFin() {
+        finToSend = false;
+        try {
+            Libc.shutdown(fd, Libc.SHUT_WR);
+        } catch (ErrnoException e) {
+            throw SocketCaptureException.of("sending the restored FIN on fd " + fd, e);
+        }
+    }
+
+    private void sendUnsentTail() {
         if (unsentToSend.length == 0) return;
         try (Arena arena = Arena.ofConfined()) {
             // A non-blocking send refuses more than tcp_notsent_lowat unsent bytes (EAGAIN): lift the limit

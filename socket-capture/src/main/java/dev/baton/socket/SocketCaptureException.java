@@ -20,7 +20,7 @@ public final class SocketCaptureException extends RuntimeException {
         NOT_A_SOCKET("not a socket"),
         NOT_TCP("not a TCP socket"),
         LISTENING("a listening socket has no connection to capture"),
-        UNSUPPORTED_STATE("only ESTABLISHED connections can be rebuilt"),
+        UNSUPPORTED_STATE("only ESTABLISHED and half-closed (FIN_WAIT1/2, CLOSE_WAIT, CLOSING, LAST_ACK) connections can be rebuilt"),
         ADDRESS_IN_USE("the 4-tuple is already in use in that network namespace"),
         ADDRESS_UNAVAILABLE("the address cannot be used in that network namespace"),
         INCONSISTENT_STATE("the socket state is inconsistent"),

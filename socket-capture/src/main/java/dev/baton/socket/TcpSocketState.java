@@ -10,6 +10,12 @@ import java.util.Objects;
  * {@link RepairSession#snapshot()} and consumed by {@link RepairSession#restore} and {@link SocketCapture#rebuild}.
  * Its JSON form ({@link StateJson}) is stable and versioned by {@link #formatVersion()}.
  *
+ * <p>The queues hold data only. FINs follow from {@link #state()}: one we sent ({@link TcpState#finSent()}:
+ * FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK) has sequence number {@code sendQueue().endSeq()}; one the peer sent
+ * ({@link TcpState#finReceived()}: CLOSE_WAIT, LAST_ACK, CLOSING) has {@code receiveQueue().endSeq()}. States that
+ * rebuild: ESTABLISHED and those five ({@link TcpState#rebuildable()}); a received FIN only over IPv4 or
+ * IPv4-mapped addresses.
+ *
  * <p>Optional parts are {@code null} when absent: {@link #timestamp()} when the connection does not use TCP
  * timestamps, {@link #window()} when the kernel could not report it.
  *
@@ -18,8 +24,8 @@ import java.util.Objects;
  * @param local         local address and port
  * @param remote        peer address and port
  * @param state         TCP state when captured
- * @param receiveQueue  received, acknowledged, unread bytes
- * @param sendQueue     written, unacknowledged bytes (sent and unsent)
+ * @param receiveQueue  received, acknowledged, unread bytes (never the peer's FIN)
+ * @param sendQueue     written, unacknowledged bytes (sent and unsent; never our FIN)
  * @param options       negotiated options
  * @param timestamp     the connection's TCP timestamp clock ({@code TCP_TIMESTAMP}), unsigned 32-bit
  * @param window        the repair window
@@ -75,10 +81,13 @@ public record TcpSocketState(
     /**
      * This state with the send queue trimmed to what the peer lacks, all of it to be sent at once: see
      * {@link SendQueue#trimmedTo(long)}. {@code peerRcvNxt} is the peer socket's receive-queue end
-     * ({@code peer.receiveQueue().endSeq()}), captured while the connection was quiet.
+     * ({@code peer.receiveQueue().endSeq()}), captured while the connection was quiet. When we sent a FIN
+     * ({@link TcpState#finSent()}) the peer's {@code rcv_nxt} may include it — one past the send queue's end
+     * (say, its kernel {@code rcv_nxt}) — and is accepted as the end of the data.
      */
     public TcpSocketState reconciledWith(long peerRcvNxt) {
+        long dataEnd = state.finSent() && peerRcvNxt == Seq.add(sendQueue.endSeq(), 1) ? sendQueue.endSeq() : peerRcvNxt;
         return new TcpSocketState(formatVersion, family, local, remote, state, receiveQueue,
-                sendQueue.trimmedTo(peerRcvNxt), options, timestamp, window);
+                sendQueue.trimmedTo(dataEnd), options, timestamp, window);
     }
 }

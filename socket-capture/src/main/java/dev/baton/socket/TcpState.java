@@ -15,6 +15,27 @@ public enum TcpState {
         return code;
     }
 
+    /**
+     * True when this end has sent its FIN (FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK). A {@link TcpSocketState}'s
+     * send queue never includes that FIN: it ends at {@code sendQueue().endSeq()}, the FIN's sequence number.
+     */
+    public boolean finSent() {
+        return this == FIN_WAIT1 || this == FIN_WAIT2 || this == CLOSING || this == LAST_ACK;
+    }
+
+    /**
+     * True when the peer's FIN has been received (CLOSE_WAIT, LAST_ACK, CLOSING). A {@link TcpSocketState}'s
+     * receive queue never includes that FIN: it sits at {@code receiveQueue().endSeq()}.
+     */
+    public boolean finReceived() {
+        return this == CLOSE_WAIT || this == LAST_ACK || this == CLOSING;
+    }
+
+    /** The states {@link RepairSession#restore} rebuilds: ESTABLISHED and the half-closed ones. */
+    public boolean rebuildable() {
+        return this == ESTABLISHED || finSent() || finReceived();
+    }
+
     public static TcpState ofCode(int code) {
         for (TcpState s : values()) {
             if (s.code == code) return s;

@@ -257,8 +257,10 @@ class RefusedInputTest {
             assertEquals(-1, p.accepted().read(ByteBuffer.allocate(1)), "FIN arrived");
             TcpSocketState halfClosed = SocketCapture.capture(TcpSocket.borrow(fd));
             assertEquals(TcpState.CLOSE_WAIT, halfClosed.state());
+            // Half-closed connections rebuild, but a received FIN is re-injected over IPv4 only: native IPv6 is refused.
             SocketCaptureException e = host.netns().call(() -> refused(Reason.UNSUPPORTED_STATE,
-                    () -> SocketCapture.rebuild(halfClosed.withLocal(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1)))));
+                    () -> SocketCapture.rebuild(halfClosed.withLocal(new InetSocketAddress(InetAddress.ofLiteral("::1"), 1))
+                            .withRemote(new InetSocketAddress(InetAddress.ofLiteral("::1"), 2)))));
             assertTrue(e.getMessage().contains("CLOSE_WAIT"), e.getMessage());
             assertFalse(inRepairMode(fd));
             writeAll(p.accepted(), new byte[]{9, 8, 7});

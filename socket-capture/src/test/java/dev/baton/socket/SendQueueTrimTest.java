@@ -77,4 +77,31 @@ class SendQueueTrimTest {
         assertEquals(s.timestamp(), r.timestamp());
         assertEquals(s.window(), r.window());
     }
+
+    private static TcpSocketState stateWith(TcpState state, SendQueue queue) {
+        java.net.InetSocketAddress a = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 1);
+        return new TcpSocketState(TcpSocketState.FORMAT_VERSION, Family.INET, a, a, state,
+                new ReceiveQueue(1, new byte[0]), queue, new TcpOptions(1460, true, false, null), null, null);
+    }
+
+    @Test
+    void reconcilingWithAPeerThatHasOurFinAcceptsTheFinsSequenceNumber() {
+        for (TcpState s : new TcpState[]{TcpState.FIN_WAIT1, TcpState.FIN_WAIT2, TcpState.CLOSING, TcpState.LAST_ACK}) {
+            SendQueue q = queueAt(1000);
+            TcpSocketState r = stateWith(s, q).reconciledWith(q.endSeq() + 1); // the peer's rcv_nxt counts our FIN
+            assertEquals(q.endSeq(), r.sendQueue().seq(), s.toString());
+            assertEquals(0, r.sendQueue().length(), "nothing left to send but the FIN: " + s);
+        }
+        SendQueue atWrap = queueAt(0xFFFF_FFF9L); // data ends at 0, the FIN takes 0, the peer expects 1
+        assertEquals(0L, stateWith(TcpState.FIN_WAIT2, atWrap).reconciledWith(1).sendQueue().seq());
+    }
+
+    @Test
+    void withoutAFinSentOnePastTheEndIsStillRefused() {
+        SendQueue q = queueAt(1000);
+        assertThrows(IllegalArgumentException.class,
+                () -> stateWith(TcpState.ESTABLISHED, q).reconciledWith(q.endSeq() + 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> stateWith(TcpState.CLOSE_WAIT, q).reconciledWith(q.endSeq() + 1));
+    }
 }

@@ -26,7 +26,8 @@ public final class Libc {
     public static final int SOL_SOCKET = 1, SOL_IP = 0, SOL_TCP = 6, SOL_IPV6 = 41;
     public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_ACCEPTCONN = 30, SO_DOMAIN = 39,
             SO_PROTOCOL = 38;
-    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_TCP = 6, IPPROTO_RAW = 255;
+    public static final int SHUT_WR = 1;
     public static final int IP_FREEBIND = 15, IPV6_FREEBIND = 78, IP_TRANSPARENT = 19, IPV6_TRANSPARENT = 75;
     public static final int TCP_MAXSEG = 2, TCP_INFO = 11, TCP_REPAIR = 19, TCP_REPAIR_QUEUE = 20,
             TCP_QUEUE_SEQ = 21, TCP_REPAIR_OPTIONS = 22, TCP_TIMESTAMP = 24, TCP_NOTSENT_LOWAT = 25,
@@ -62,6 +63,9 @@ public final class Libc {
     private static final MethodHandle CLOSE = function("close", JAVA_INT, JAVA_INT);
     private static final MethodHandle RECV = function("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SEND = function("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SENDTO =
+            function("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle SHUTDOWN = function("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle OPEN = variadic("open", 2, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle SETNS = function("setns", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle KILL = function("kill", JAVA_INT, JAVA_INT, JAVA_INT);
@@ -215,6 +219,29 @@ public final class Libc {
             long r = (long) SEND.invokeExact(err, fd, buf, buf.byteSize(), flags);
             if (r < 0) throw new ErrnoException("send", errno(err));
             return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendto(2); returns the byte count. */
+    public static long sendto(int fd, MemorySegment buf, int flags, MemorySegment sockaddr) {
+        try {
+            MemorySegment err = SCRATCH.get().errno;
+            long r = (long) SENDTO.invokeExact(err, fd, buf, buf.byteSize(), flags, sockaddr, (int) sockaddr.byteSize());
+            if (r < 0) throw new ErrnoException("sendto", errno(err));
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** shutdown(2); {@code how} is {@link #SHUT_WR} here. */
+    public static void shutdown(int fd, int how) {
+        try {
+            MemorySegment err = SCRATCH.get().errno;
+            int r = (int) SHUTDOWN.invokeExact(err, fd, how);
+            check(r, err, "shutdown");
         } catch (Throwable t) {
             throw rethrow(t);
         }
