@@ -7,7 +7,6 @@ set -euo pipefail
 
 CRIU_VERSION=4.2.1
 CRIU_DEB_VERSION=4.2.1-1
-CRIU_PREFIX=/opt/baton/criu-$CRIU_VERSION
 CRIU_BIN=/usr/local/sbin/criu
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
@@ -65,16 +64,23 @@ SRC
   trap 'rm -rf "$work"' EXIT
   # Only the upstream tarball is needed (the Debian diff is sometimes missing on mirrors): take its
   # address and checksum from the source index, fetch it, verify it.
-  line=$(apt-get source --print-uris -qq "criu=$CRIU_DEB_VERSION" | grep "orig.tar" | head -n1)
-  [ -n "$line" ] || die "criu $CRIU_DEB_VERSION is not in the sid source index"
+  # The tested version first; if sid has moved on, its current one (checked to be >= 4.2 once built).
+  line=$(apt-get source --print-uris -qq "criu=$CRIU_DEB_VERSION" 2>/dev/null | grep "orig.tar" | head -n1 || true)
+  if [ -z "$line" ]; then
+    log "criu $CRIU_DEB_VERSION is no longer in sid's source index; taking sid's current criu"
+    line=$(apt-get source --print-uris -qq criu 2>/dev/null | grep "orig.tar" | head -n1 || true)
+  fi
+  [ -n "$line" ] || die "no criu source package in sid's source index (is the mirror reachable?)"
   url=$(echo "$line" | awk '{print $1}' | tr -d "'")
   sum=$(echo "$line" | awk '{print $4}' | sed 's/^SHA256://')
   tarball="$work/$(echo "$line" | awk '{print $2}')"
   curl -fsSL --retry 3 -o "$tarball" "$url" || die "could not download $url"
   echo "$sum  $tarball" | sha256sum -c --quiet - || die "checksum mismatch for $tarball"
+  CRIU_PREFIX=/opt/baton/$(basename "$tarball" | sed 's/_\([^_]*\)\.orig\.tar.*/-\1/')
   tar -C "$work" -xf "$tarball"
   srcdir=$(find "$work" -maxdepth 1 -type d -name "criu-*" | head -n1)
   make -C "$srcdir" -j"$(nproc)" criu >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "CRIU build failed"; }
+  "$srcdir/criu/criu" --version >/dev/null || die "the CRIU just built does not run"
   install -d "$CRIU_PREFIX"
   install -m 0755 "$srcdir/criu/criu" "$CRIU_PREFIX/criu"
   ln -sf "$CRIU_PREFIX/criu" "$CRIU_BIN"
