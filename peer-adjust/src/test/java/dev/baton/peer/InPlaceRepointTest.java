@@ -31,7 +31,8 @@ class InPlaceRepointTest {
                     repoint.aim(new InetSocketAddress(lab.host("b").address(), 7000),
                             repoint.before().sendQueue().seq());
                 } // closed before resume: rolled back
-                assertEquals(service, peer.getRemoteAddress(), "same socket, original peer");
+                SocketEntry after = self.list().stream().filter(e -> e.fd() == fd).findFirst().orElseThrow();
+                assertEquals(service, after.remote(), "the kernel's socket behind the same fd: original peer again");
                 peer.write(ByteBuffer.wrap(new byte[]{7}));
                 workload.write(ByteBuffer.wrap(new byte[]{9}));
                 ByteBuffer atWorkload = ByteBuffer.allocate(1);
