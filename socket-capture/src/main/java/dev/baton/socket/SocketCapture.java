@@ -50,10 +50,17 @@ public final class SocketCapture {
     public static TcpSocketState repoint(TcpSocket socket, InetSocketAddress newRemote) {
         try (RepairSession session = RepairSession.enter(socket)) {
             TcpSocketState before = session.snapshot();
+            TcpSocketState after;
+            try {
+                after = before.withRemote(newRemote); // a wrong family fails here, before anything is touched
+            } catch (IllegalArgumentException e) {
+                throw new SocketCaptureException(SocketCaptureException.Reason.ADDRESS_UNAVAILABLE,
+                        "re-pointing fd " + socket.fd(), e.getMessage());
+            }
             session.disconnect();
             try {
-                session.restore(before.withRemote(newRemote));
-            } catch (SocketCaptureException e) {
+                session.restore(after);
+            } catch (RuntimeException e) {
                 rollBack(session, before, e);
                 throw e;
             }
@@ -88,7 +95,7 @@ public final class SocketCapture {
         StateJson.read(StateJson.write(sample.reconciledWith(10)));
     }
 
-    private static void rollBack(RepairSession session, TcpSocketState before, SocketCaptureException failure) {
+    private static void rollBack(RepairSession session, TcpSocketState before, RuntimeException failure) {
         try {
             session.disconnect();
             session.restore(before);

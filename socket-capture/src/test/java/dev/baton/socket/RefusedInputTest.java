@@ -282,4 +282,26 @@ class RefusedInputTest {
             p.assertWorks();
         }
     }
+
+    @Test
+    void repointingAnIpv4SocketAtAnIpv6AddressIsRefusedBeforeTheSocketIsTouched() throws Exception {
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0);
+        try (ServerSocketChannel server = host.netns().call(
+                () -> ServerSocketChannel.open(StandardProtocolFamily.INET).bind(any));
+             SocketChannel client = host.netns().call(() -> {
+                 SocketChannel c = SocketChannel.open(StandardProtocolFamily.INET);
+                 c.connect(server.getLocalAddress());
+                 return c;
+             });
+             SocketChannel accepted = server.accept()) {
+            int fd = fdOf(client);
+            refused(Reason.ADDRESS_UNAVAILABLE,
+                    () -> SocketCapture.repoint(TcpSocket.borrow(fd), new InetSocketAddress(InetAddress.getByName("::1"), 80)));
+            assertFalse(inRepairMode(fd));
+            client.write(ByteBuffer.wrap(new byte[]{5}));
+            ByteBuffer one = ByteBuffer.allocate(1);
+            accepted.read(one);
+            assertEquals(5, one.get(0), "the connection still works");
+        }
+    }
 }
