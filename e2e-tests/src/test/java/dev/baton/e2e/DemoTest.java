@@ -28,7 +28,7 @@ class DemoTest {
         assertEquals(0, code, out);
         assertTrue(out.contains("move 2: b -> a"), out);
         assertTrue(out.contains("all verified"), out);
-        assertTrue(out.contains("0 RST"), out);
+        assertTrue(out.contains("on the wire at the peer: 0 RST;"), out);
         assertTrue(out.contains("OK: the connection survived every move"), out);
     }
 }

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * retransmits — so a consistent snapshot of both ends of a connection, and a move without RST, need the
  * flow's packets dropped while it happens. TCP treats the drops as loss and retransmits after release.
  *
- * <p>Tables are named {@code baton_hold_<pid>_<n>}; {@link #sweepOrphans} removes those of dead processes.
+ * <p>Tables are named {@code baton_hold_<pid>_<n>}; {@link #create} first removes those of dead processes
+ * ({@link #sweepOrphans}), so a JVM killed in the middle of a freeze does not hold its flows forever.
  */
 public final class FlowHold implements AutoCloseable {
     static final String TABLE_PREFIX = "baton_hold_";
@@ -55,6 +56,8 @@ public final class FlowHold implements AutoCloseable {
      * @throws dev.baton.netns.NetnsException when nftables refuses (not installed, no CAP_NET_ADMIN)
      */
     public static FlowHold create(NetNamespace netns) {
+        // A hold whose JVM died would drop its flows for good: tables of dead processes go first.
+        sweepOrphans(netns);
         String table = TABLE_PREFIX + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
         NftSetElements elements = NftSetElements.open(netns);
         try {

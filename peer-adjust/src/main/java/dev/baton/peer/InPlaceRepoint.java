@@ -11,7 +11,7 @@ import java.net.InetSocketAddress;
  * Re-points one socket of a peer process — an unmodified program on a host Baton administers — at the
  * address its connection has moved to, in place: the process keeps its fd and sees only a pause.
  * <pre>
- *   begin()  grab the fd (pidfd_getfd), repair mode, snapshot        process stopped by the caller
+ *   begin()  repair mode on our duplicate of the fd, snapshot        process stopped by the caller
  *   aim()    silent disconnect, rebuild aimed at the new address      still in repair mode: quiet
  *   resume() leave repair, send what the far end lacks               caller continues the process
  * </pre>
@@ -32,9 +32,11 @@ public final class InPlaceRepoint implements AutoCloseable {
         this.before = before;
     }
 
-    /** Takes fd {@code fd} of {@code process}, puts it in repair mode and captures it. */
-    public static InPlaceRepoint begin(ProcessSockets process, int fd) {
-        TcpSocket socket = process.grab(fd);
+    /**
+     * Puts a peer's socket — our duplicate of its fd, from {@link ProcessSockets#grab} — in repair mode and
+     * captures it. The re-point owns the duplicate from here and closes it when it ends.
+     */
+    public static InPlaceRepoint begin(TcpSocket socket) {
         try {
             RepairSession session = RepairSession.enter(socket);
             try {

@@ -108,6 +108,7 @@ public final class SocketHandoff {
         private Pause peerPause;
         private Pause sourcePause;
         private InPlaceRepoint repoint;
+        private TcpSocket peerSocket;
         private TcpSocket sourceSocket;
         private RepairSession sourceSession;
         private NewOwner owner;
@@ -121,8 +122,11 @@ public final class SocketHandoff {
 
         Result run(Endpoint peer, Endpoint source, InetSocketAddress newLocal,
                    Function<Handover, NewOwner> startNewOwner) throws Exception {
-            InetSocketAddress peerEnd = localEnd(peerProcess, peer.fd());
-            InetSocketAddress sourceEnd = localEnd(sourceProcess, source.fd());
+            // Our duplicates of both ends, taken once: they name the flows to hold and are what we repair.
+            peerSocket = peerProcess.grab(peer.fd());
+            sourceSocket = sourceProcess.grab(source.fd());
+            InetSocketAddress peerEnd = peerSocket.localAddress();
+            InetSocketAddress sourceEnd = sourceSocket.localAddress();
             // Tables first: registering their hooks is the slow part of nftables, and it is not frozen time.
             peerHold = FlowHold.create(peer.netns());
             sourceHold = FlowHold.create(source.netns());
@@ -135,8 +139,7 @@ public final class SocketHandoff {
                 sourcePause = pauses.get(1);
                 long t1 = System.nanoTime();
 
-                repoint = InPlaceRepoint.begin(peerProcess, peer.fd());
-                sourceSocket = sourceProcess.grab(source.fd());
+                repoint = InPlaceRepoint.begin(peerSocket);
                 TcpInfo sourceInfo = sourceSocket.info();
                 sourceSession = RepairSession.enter(sourceSocket);
                 sourceState = sourceSession.snapshot();
@@ -156,10 +159,7 @@ public final class SocketHandoff {
                 ProcessHandle sourceHandle = kill(source.pid());
                 sourceGone = true;
                 sourceSession.closeSilently();
-                peerHold.release();
-                repoint.resume();
-                peerPause.close();
-                owner.resume();
+                finishForward();
                 long t5 = System.nanoTime();
                 sourceHandle.onExit().get(5, TimeUnit.SECONDS);
                 Result r = new Result(peerEnd, sourceState.local(), newLocal, Duration.ofNanos(t1 - t0),
@@ -180,20 +180,41 @@ public final class SocketHandoff {
             }
         }
 
+        /**
+         * The steps after the point of no return: each is tried even if one before it failed — the new owner holds
+         * the only copy of the connection, so going back is no longer an option — and the first failure is thrown.
+         */
+        private void finishForward() throws Exception {
+            Exception failure = null;
+            for (AutoCloseable step : List.<AutoCloseable>of(peerHold::release, repoint::resume, peerPause::close,
+                    owner::resume)) {
+                try {
+                    step.close();
+                } catch (Exception e) {
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+            if (failure != null) throw failure;
+        }
+
         /** Undoes everything before the point of no return, newest first. */
         private void rollBack(Throwable failure) {
             if (owner != null) closeQuietly(owner::abort, failure);
             closeQuietly(repoint, failure);
             closeQuietly(sourceSession, failure);
-            // Our duplicate of the source's fd must go too, or the socket outlives its process.
-            closeQuietly(sourceSocket, failure);
             closeQuietly(sourcePause, failure);
             closeQuietly(peerPause, failure);
         }
 
-        /** Lifts the holds and removes their tables (on success and on failure alike). */
+        /**
+         * Releases our duplicates of both ends' fds (a duplicate left open would keep a socket alive after its
+         * process is gone) and lifts the holds, removing their tables — on success and on failure alike.
+         */
         @Override
         public void close() {
+            if (peerSocket != null) peerSocket.close();
+            if (sourceSocket != null) sourceSocket.close();
             RuntimeException failure = null;
             for (FlowHold hold : new FlowHold[]{peerHold, sourceHold}) {
                 try {
@@ -204,12 +225,6 @@ public final class SocketHandoff {
                 }
             }
             if (failure != null) throw failure;
-        }
-    }
-
-    private static InetSocketAddress localEnd(ProcessSockets process, int fd) {
-        try (TcpSocket socket = process.grab(fd)) {
-            return socket.localAddress();
         }
     }
 

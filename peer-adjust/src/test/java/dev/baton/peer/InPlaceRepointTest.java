@@ -26,7 +26,7 @@ class InPlaceRepointTest {
                  ProcessSockets self = ProcessSockets.open((int) ProcessHandle.current().pid())) {
                 int fd = self.list().stream().filter(e -> e.remote().equals(service)).mapToInt(SocketEntry::fd)
                         .findFirst().orElseThrow();
-                try (InPlaceRepoint repoint = InPlaceRepoint.begin(self, fd)) {
+                try (InPlaceRepoint repoint = InPlaceRepoint.begin(self.grab(fd))) {
                     assertEquals(service, repoint.before().remote());
                     repoint.aim(new InetSocketAddress(lab.host("b").address(), 7000),
                             repoint.before().sendQueue().seq());

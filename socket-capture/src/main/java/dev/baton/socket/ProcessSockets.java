@@ -114,17 +114,13 @@ public final class ProcessSockets implements AutoCloseable {
 
     private void inspect(int fd, long inode, List<SocketEntry> out) {
         try (TcpSocket socket = grab(fd)) {
-            int domain = Libc.getsockoptInt(socket.fd(), Libc.SOL_SOCKET, Libc.SO_DOMAIN);
-            if ((domain != Libc.AF_INET && domain != Libc.AF_INET6)
-                    || Libc.getsockoptInt(socket.fd(), Libc.SOL_SOCKET, Libc.SO_PROTOCOL) != Libc.IPPROTO_TCP) {
-                return;
-            }
-            InetSocketAddress local = socket.localAddress();
+            Family family = socket.tcpFamily();
+            if (family == null) return;
             TcpState state = socket.info().state();
             InetSocketAddress remote = state == TcpState.LISTEN || state == TcpState.CLOSE
-                    ? new InetSocketAddress(domain == Libc.AF_INET ? "0.0.0.0" : "::", 0) : socket.remoteAddress();
-            out.add(new SocketEntry(fd, inode, domain == Libc.AF_INET ? Family.INET : Family.INET6, local, remote,
-                    state));
+                    ? new InetSocketAddress(InetAddress.ofLiteral(family == Family.INET ? "0.0.0.0" : "::"), 0)
+                    : socket.remoteAddress();
+            out.add(new SocketEntry(fd, inode, family, socket.localAddress(), remote, state));
         } catch (SocketCaptureException | ErrnoException closedMeanwhile) {
             // the fd went away or is not what it seemed: not a TCP socket to list
         }

@@ -82,7 +82,7 @@ public final class RepairSession implements AutoCloseable {
         Family family;
         boolean reuse;
         try {
-            family = checkConnectableTcp(fd);
+            family = checkConnectableTcp(socket);
             reuse = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_REUSEADDR) != 0;
             Libc.setsockoptInt(fd, SOL_TCP, Libc.TCP_REPAIR, REPAIR_ON);
         } catch (ErrnoException e) {
@@ -91,19 +91,19 @@ public final class RepairSession implements AutoCloseable {
         return new RepairSession(socket, family, reuse);
     }
 
-    private static Family checkConnectableTcp(int fd) {
-        int domain = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_DOMAIN);
-        int type = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_TYPE);
-        int protocol = Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_PROTOCOL);
-        if ((domain != Libc.AF_INET && domain != Libc.AF_INET6) || type != Libc.SOCK_STREAM
-                || protocol != Libc.IPPROTO_TCP) {
+    private static Family checkConnectableTcp(TcpSocket socket) {
+        Family family = socket.tcpFamily();
+        if (family == null) {
+            int fd = socket.fd();
             throw new SocketCaptureException(Reason.NOT_TCP, "entering repair mode on fd " + fd,
-                    "domain " + domain + ", type " + type + ", protocol " + protocol);
+                    "domain " + Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_DOMAIN)
+                            + ", type " + Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_TYPE)
+                            + ", protocol " + Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_PROTOCOL));
         }
-        if (Libc.getsockoptInt(fd, SOL_SOCKET, Libc.SO_ACCEPTCONN) != 0) {
-            throw new SocketCaptureException(Reason.LISTENING, "entering repair mode on fd " + fd, null);
+        if (Libc.getsockoptInt(socket.fd(), SOL_SOCKET, Libc.SO_ACCEPTCONN) != 0) {
+            throw new SocketCaptureException(Reason.LISTENING, "entering repair mode on fd " + socket.fd(), null);
         }
-        return domain == Libc.AF_INET ? Family.INET : Family.INET6;
+        return family;
     }
 
     /**
@@ -114,9 +114,7 @@ public final class RepairSession implements AutoCloseable {
     public static RepairSession rebuild(TcpSocketState state) {
         TcpSocket socket;
         try {
-            int fd = Libc.socket(state.family() == Family.INET ? Libc.AF_INET : Libc.AF_INET6,
-                    Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
-            socket = TcpSocket.own(fd);
+            socket = TcpSocket.open(state.family());
         } catch (ErrnoException e) {
             throw SocketCaptureException.of("creating a socket for " + state.local() + " -> " + state.remote(), e);
         }

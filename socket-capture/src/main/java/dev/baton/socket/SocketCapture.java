@@ -75,7 +75,7 @@ public final class SocketCapture {
      */
     public static void warmUp() {
         try (Arena arena = Arena.ofConfined()) {
-            TcpSocket scratch = TcpSocket.own(Libc.socket(Libc.AF_INET, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0));
+            TcpSocket scratch = TcpSocket.open(Family.INET);
             try (scratch) {
                 Libc.setsockoptInt(scratch.fd(), Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
                 Libc.bind(scratch.fd(), SockAddr.encode(arena, Libc.AF_INET,

@@ -1,6 +1,7 @@
 package dev.baton.socket;
 
 import dev.baton.socket.internal.ErrnoException;
+import dev.baton.socket.internal.Libc;
 
 /**
  * A socket could not be captured, rebuilt or re-pointed. {@link #reason()} says what a user can do about it;
@@ -54,13 +55,13 @@ public final class SocketCaptureException extends RuntimeException {
     /** Maps a failed libc call to the reason a user would act on. */
     static SocketCaptureException of(String step, ErrnoException e) {
         Reason reason = switch (e.errno()) {
-            case 1, 13 -> Reason.PERMISSION_DENIED;       // EPERM, EACCES
-            case 3 -> Reason.NO_SUCH_PROCESS;             // ESRCH
-            case 9 -> Reason.NO_SUCH_FD;                  // EBADF
-            case 88 -> Reason.NOT_A_SOCKET;               // ENOTSOCK
-            case 38, 92, 95 -> Reason.KERNEL_UNSUPPORTED; // ENOSYS, ENOPROTOOPT, EOPNOTSUPP
-            case 98 -> Reason.ADDRESS_IN_USE;             // EADDRINUSE
-            case 99 -> Reason.ADDRESS_UNAVAILABLE;        // EADDRNOTAVAIL
+            case Libc.EPERM, Libc.EACCES -> Reason.PERMISSION_DENIED;
+            case Libc.ESRCH -> Reason.NO_SUCH_PROCESS;
+            case Libc.EBADF -> Reason.NO_SUCH_FD;
+            case Libc.ENOTSOCK -> Reason.NOT_A_SOCKET;
+            case Libc.ENOSYS, Libc.ENOPROTOOPT, Libc.EOPNOTSUPP -> Reason.KERNEL_UNSUPPORTED;
+            case Libc.EADDRINUSE -> Reason.ADDRESS_IN_USE;
+            case Libc.EADDRNOTAVAIL -> Reason.ADDRESS_UNAVAILABLE;
             default -> Reason.FAILED;
         };
         return new SocketCaptureException(reason, step, e.getMessage(), e.errno(), e);

@@ -31,6 +31,12 @@ public final class TcpSocket implements AutoCloseable {
         this.owned = owned;
     }
 
+    /** A new, unconnected TCP socket of {@code family}, in the calling thread's network namespace. */
+    static TcpSocket open(Family family) {
+        return own(Libc.socket(family == Family.INET ? Libc.AF_INET : Libc.AF_INET6,
+                Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0));
+    }
+
     /** Takes ownership of {@code fd}: {@link #close()} closes it. */
     public static TcpSocket own(int fd) {
         return new TcpSocket(fd, true);
@@ -63,6 +69,19 @@ public final class TcpSocket implements AutoCloseable {
         } catch (ErrnoException e) {
             throw SocketCaptureException.of(local ? "getsockname" : "getpeername", e);
         }
+    }
+
+    /**
+     * The socket's family when it is an inet TCP socket, or {@code null} when it is another kind of socket.
+     *
+     * @throws ErrnoException ENOTSOCK when the fd is not a socket, EBADF when it is not open
+     */
+    Family tcpFamily() {
+        int domain = Libc.getsockoptInt(fd(), Libc.SOL_SOCKET, Libc.SO_DOMAIN);
+        if (domain != Libc.AF_INET && domain != Libc.AF_INET6) return null;
+        // An inet socket with protocol TCP is a stream socket: SO_TYPE needs no asking.
+        if (Libc.getsockoptInt(fd(), Libc.SOL_SOCKET, Libc.SO_PROTOCOL) != Libc.IPPROTO_TCP) return null;
+        return domain == Libc.AF_INET ? Family.INET : Family.INET6;
     }
 
     /** Reads the kernel's connection counters (TCP_INFO); works in and out of repair mode. */

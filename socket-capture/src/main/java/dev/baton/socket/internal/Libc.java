@@ -40,7 +40,7 @@ public final class Libc {
     public static final long SYS_PIDFD_OPEN = 434, SYS_PIDFD_GETFD = 438;
 
     // errno values this module reports by name
-    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EBADF = 9, EAGAIN = 11, EACCES = 13, EINVAL = 22,
+    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, ENOSYS = 38, EBADF = 9, EAGAIN = 11, EACCES = 13, EINVAL = 22,
             ENOPROTOOPT = 92, EOPNOTSUPP = 95, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENOTCONN = 107,
             ENOTSOCK = 88;
 

@@ -76,8 +76,4 @@ public final class SockAddr {
         throw new IllegalArgumentException("not an inet socket address, family " + family);
     }
 
-    /** True for 0.0.0.0 and :: (a socket not bound to one address). */
-    public static boolean isWildcard(InetSocketAddress a) {
-        return a.getAddress().isAnyLocalAddress();
-    }
 }
