@@ -1,7 +1,7 @@
 package dev.baton.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.cli.Baton;
+import dev.baton.cli.Cli;
 import dev.baton.demo.StreamPattern;
 import dev.baton.demo.StreamPattern.Direction;
 import dev.baton.netns.NetnsLab;
@@ -15,11 +15,8 @@ import dev.baton.socket.TcpSocketState;
 import dev.baton.socket.TcpState;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -110,7 +107,7 @@ class RepointCommandTest {
                     else rebuilt.socket().close();
                 });
 
-                Cli repoint = cli("sockets", "repoint", "--pid", Integer.toString(socatPid), "--fd",
+                Cli repoint = Cli.run("sockets", "repoint", "--pid", Integer.toString(socatPid), "--fd",
                         Integer.toString(before.fd()), "--to", StateJson.format(onB));
                 System.out.print("baton sockets repoint: " + repoint.out() + repoint.err());
                 assertEquals(0, repoint.exitCode(), repoint.err());
@@ -146,7 +143,7 @@ class RepointCommandTest {
                 assertEquals(onB, after.remote(), "aimed at b");
                 assertEquals(TcpState.ESTABLISHED, after.state());
 
-                Cli list = cli("sockets", "list", "--pid", Integer.toString(socatPid));
+                Cli list = Cli.run("sockets", "list", "--pid", Integer.toString(socatPid));
                 assertEquals(0, list.exitCode(), list.err());
                 List<JsonNode> rows = new ArrayList<>();
                 StateJson.mapper().readTree(list.out()).forEach(rows::add);
@@ -247,18 +244,6 @@ class RepointCommandTest {
         }
     }
 
-    private record Cli(int exitCode, String out, String err) {
-    }
-
-    private static Cli cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Baton.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Cli(code, out.toString(), err.toString());
-    }
 
     /** Ends socat — our child, by its own handle — and what it started (its EXEC child). */
     private static void end(Process p) throws InterruptedException {

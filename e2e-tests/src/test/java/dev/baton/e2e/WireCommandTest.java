@@ -1,14 +1,12 @@
 package dev.baton.e2e;
 
 import dev.baton.cli.Baton;
+import dev.baton.cli.Cli;
 import dev.baton.netns.NetnsLab;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -42,13 +40,10 @@ class WireCommandTest {
             }
             assertEquals(0, capture.get());
         }
-        StringWriter out = new StringWriter();
-        CommandLine cli = Baton.commandLine();
-        cli.setOut(new PrintWriter(out));
-        int code = cli.execute("wire", "audit", pcap.toString(), "--peer",
+        Cli audit = Cli.run("wire", "audit", pcap.toString(), "--peer",
                 peerEnd.getAddress().getHostAddress() + ":" + peerEnd.getPort());
-        assertEquals(0, code, out.toString());
-        assertTrue(out.toString().contains("from peer:") && out.toString().contains("100.0 kB"), out.toString());
-        assertTrue(out.toString().contains("clean: no RST"), out.toString());
+        assertEquals(0, audit.exitCode(), audit.out() + audit.err());
+        assertTrue(audit.out().contains("from peer:") && audit.out().contains("100.0 kB"), audit.out());
+        assertTrue(audit.out().contains("clean: no RST"), audit.out());
     }
 }

@@ -26,8 +26,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Privileges.requireRoot("demo", "it makes network namespaces and moves connections with TCP_REPAIR");
-        spec.commandLine().getOut().flush();
         if (moves < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--moves must be at least 1");
-        return SocketHandoffDemo.run(System.out, duration, moves);
+        return SocketHandoffDemo.run(spec.commandLine().getOut(), duration, moves);
     }
 }

@@ -5,7 +5,7 @@ import dev.baton.peer.SocketHandoff;
 import dev.baton.socket.StateJson;
 import dev.baton.socket.audit.WireReport;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
@@ -19,7 +19,7 @@ public final class SocketHandoffDemo {
     private SocketHandoffDemo() {}
 
     /** Runs the demo for about {@code duration}, moving the connection a few times; returns the exit code. */
-    public static int run(PrintStream out, Duration duration, int moves) throws Exception {
+    public static int run(PrintWriter out, Duration duration, int moves) throws Exception {
         out.println("Baton demo: a live TCP connection moves to a host with another IP; the peer keeps streaming.");
         out.println();
         try (HandoffScenario s = HandoffScenario.start(RATE)) {

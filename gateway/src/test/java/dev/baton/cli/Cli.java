@@ -5,9 +5,9 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-/** Runs {@code baton ARGS} in this JVM with captured output. */
-record Cli(int exitCode, String out, String err) {
-    static Cli run(String... args) {
+/** Runs {@code baton ARGS} in this JVM with captured output (also used by e2e-tests, through the test jar). */
+public record Cli(int exitCode, String out, String err) {
+    public static Cli run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cmd = Baton.commandLine();
@@ -17,7 +17,7 @@ record Cli(int exitCode, String out, String err) {
         return new Cli(exit, out.toString(), err.toString());
     }
 
-    static int selfPid() {
+    public static int selfPid() {
         return (int) ProcessHandle.current().pid();
     }
 }
