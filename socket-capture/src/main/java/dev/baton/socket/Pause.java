@@ -27,6 +27,15 @@ public final class Pause implements AutoCloseable {
         this.untouched = untouched;
     }
 
+    /** A pause that stops nothing, for a process that is stopped already by a pause still held. */
+    static Pause held(int pid) {
+        return new Pause(pid, true);
+    }
+
+    boolean isOpen() {
+        return !closed;
+    }
+
     static Pause stop(int pid) {
         return stopAll(List.of(pid)).getFirst();
     }

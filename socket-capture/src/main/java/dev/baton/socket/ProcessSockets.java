@@ -29,6 +29,8 @@ import java.util.Map;
 public final class ProcessSockets implements AutoCloseable {
     private final int pid;
     private final int pidfd;
+    /** The pause this handle holds, so that nested pauses (a capture inside a caller's pause) cost nothing. */
+    private Pause paused;
 
     private ProcessSockets(int pid, int pidfd) {
         this.pid = pid;
@@ -157,30 +159,28 @@ public final class ProcessSockets implements AutoCloseable {
     }
 
     /**
-     * Captures the state of the process's socket at {@code fd}: stops the process meanwhile (unless the caller
-     * already did) and works inside the process's network namespace. The socket runs on unchanged. Same
-     * precondition as {@link RepairSession}: no packets may reach the socket meanwhile, or the capture is
-     * refused as INCONSISTENT_STATE.
+     * Captures the state of the process's socket at {@code fd}, stopping the process meanwhile (unless this handle
+     * already holds it stopped). The socket runs on unchanged. Unlike {@link #repoint}, this needs no thread in
+     * the process's network namespace: repair-mode options act on the socket's own namespace, whichever thread
+     * calls them. Same precondition as {@link RepairSession}: no packets may reach the socket meanwhile, or the
+     * capture is refused as INCONSISTENT_STATE.
      */
     public TcpSocketState capture(int fd) {
-        try (Pause paused = pause()) {
-            return netns().get(() -> {
-                try (TcpSocket socket = grab(fd)) {
-                    return SocketCapture.capture(socket);
-                }
-            });
+        try (Pause stopped = pause(); TcpSocket socket = grab(fd)) {
+            return SocketCapture.capture(socket);
         }
     }
 
     /**
      * Re-points the process's socket at {@code fd} in place at {@code newRemote} ({@link SocketCapture#repoint}):
-     * stops the process meanwhile (unless the caller already did) and works inside its network namespace. The
-     * process keeps its fd and sees only the pause.
+     * stops the process meanwhile (unless this handle already holds it stopped) and works on a thread inside its
+     * network namespace, where a half-closed connection's FIN must be re-injected. The process keeps its fd and
+     * sees only the pause.
      *
      * @return the state before the re-point
      */
     public TcpSocketState repoint(int fd, InetSocketAddress newRemote) {
-        try (Pause paused = pause()) {
+        try (Pause stopped = pause()) {
             return netns().get(() -> {
                 try (TcpSocket socket = grab(fd)) {
                     return SocketCapture.repoint(socket, newRemote);
@@ -198,7 +198,9 @@ public final class ProcessSockets implements AutoCloseable {
      * for itself).
      */
     public Pause pause() {
-        return Pause.stop(pid);
+        if (paused != null && paused.isOpen()) return Pause.held(pid);
+        paused = Pause.stop(pid);
+        return paused;
     }
 
     /**
