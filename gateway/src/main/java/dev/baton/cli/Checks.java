@@ -130,8 +130,7 @@ final class Checks {
             return Check.fail("nftables", version + "; no scratch namespace to try a table in", AS_ROOT);
         }
         try {
-            Tools.run(Path.of("nsenter"), "--net=" + ns.get().path(), "--", nft.get().toString(),
-                    "add", "table", "inet", "baton_doctor");
+            ns.get().exec(null, nft.get().toString(), "add", "table", "inet", "baton_doctor");
             return Check.ok("nftables", version + "; can create a table");
         } catch (RuntimeException e) {
             return Check.fail("nftables", version + "; cannot create a table: " + e.getMessage(),

@@ -52,8 +52,7 @@ public final class EndpointProcess implements AutoCloseable {
 
     /** Starts {@code StreamEndpoint args...} inside {@code netns}, with this JVM's java and class path. */
     public static EndpointProcess start(String name, NetNamespace netns, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + netns.path(), "--",
-                ProcessHandle.current().info().command().orElse("java"),
+        List<String> cmd = new ArrayList<>(netns.command(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx96m",
                 "-cp", System.getProperty("java.class.path"), StreamEndpoint.class.getName()));
         cmd.addAll(List.of(args));

@@ -91,15 +91,22 @@ public final class NetNamespace {
     }
 
     /**
-     * Runs an external command inside this namespace ({@code nsenter --net=PATH}: unlike {@code ip netns exec}
-     * it leaves the mount namespace alone, which CRIU needs) and returns its standard output.
+     * The command line that runs {@code command} inside this namespace: {@code nsenter --net=PATH -- command}.
+     * Unlike {@code ip netns exec} it leaves the mount namespace alone, which CRIU needs.
+     */
+    public List<String> command(String... command) {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + path, "--"));
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+
+    /**
+     * Runs an external command inside this namespace ({@link #command}) and returns its standard output.
      *
      * @throws NetnsException with the command's standard error when it fails
      */
     public String exec(String stdin, String... command) {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + path, "--"));
-        cmd.addAll(List.of(command));
-        return Commands.run(cmd, stdin);
+        return Commands.run(command(command), stdin);
     }
 
     private void enterOnThisThread() {

@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,9 +41,7 @@ public final class NetnsLab implements AutoCloseable {
 
         /** A command line that runs {@code command} inside this host's network namespace. */
         public List<String> command(String... command) {
-            List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + nsName, "--"));
-            cmd.addAll(List.of(command));
-            return cmd;
+            return netns().command(command);
         }
     }
 
