@@ -140,7 +140,7 @@ final class ProtoMessage {
                 try {
                     while (in.pos < in.end) {
                         int at = in.pos;
-                        values.add(checkUint32Value(in.varint(name), at, name));
+                        values.add(checkUint32Value(in.varint(name), at, number, name));
                     }
                 } catch (MalformedMessageException e) {
                     throw e.shiftedBy(base);
@@ -226,13 +226,13 @@ final class ProtoMessage {
 
     private long checkUint32(Field f, String name) {
         expect(f, WireType.VARINT, name);
-        return checkUint32Value(f.bits(), offsetOf(f), name);
+        return checkUint32Value(f.bits(), offsetOf(f), f.number(), name);
     }
 
-    private static long checkUint32Value(long value, int offset, String name) {
+    private static long checkUint32Value(long value, int offset, int number, String name) {
         if (value < 0 || value > U32_MAX) {
             throw new MalformedMessageException(Math.max(0, offset),
-                    name + " is not a uint32: " + Long.toUnsignedString(value));
+                    "field " + number + " (" + name + ") is not a uint32: " + Long.toUnsignedString(value));
         }
         return value;
     }
