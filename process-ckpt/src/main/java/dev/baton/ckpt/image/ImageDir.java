@@ -5,6 +5,7 @@ import dev.baton.ckpt.image.CriuFields.Pstree;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class ImageDir {
      * @throws ImageFormatException when files.img is missing, malformed, or the directory uses the pre-4.x layout
      */
     public static ImageDir open(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new java.nio.file.NotDirectoryException(dir.toString());
+        if (!Files.isDirectory(dir)) throw new NotDirectoryException(dir.toString());
         if (Files.exists(dir.resolve(LEGACY_INETSK))) {
             throw new ImageFormatException(LEGACY_INETSK, 0, "inet sockets in their own image (CRIU before 4.0);"
                     + " only the CRIU 4.x layout (INETSK entries in files.img) is supported");

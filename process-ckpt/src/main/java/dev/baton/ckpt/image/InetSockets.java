@@ -4,6 +4,7 @@ import dev.baton.ckpt.image.CriuFields.InetSk;
 import dev.baton.socket.Family;
 import dev.baton.socket.TcpState;
 
+import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -92,7 +93,7 @@ final class InetSockets {
      */
     static List<Field> addressFields(int number, long[] words, boolean packed) {
         if (packed) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (long w : words) Field.writeVarint(out, w);
             return List.of(Field.len(number, out.toByteArray()));
         }

@@ -111,9 +111,11 @@ class CriuImagesTest {
 
     @AfterAll
     static void cleanUp() throws Exception {
-        try (NetnsLab closing = lab) {
+        try {
             if (client != null) client.close();
             if (work != null) deleteTree(work);
+        } finally {
+            if (lab != null) lab.close();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.baton.ckpt.image;
 
+import dev.baton.socket.Family;
+
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -57,10 +59,10 @@ final class TestImages {
                 Field.varint(1, id), Field.varint(2, ino), Field.varint(3, family), Field.varint(4, 1),
                 Field.varint(5, 6), Field.varint(6, state), Field.varint(7, srcPort), Field.varint(8, dstPort),
                 Field.varint(9, 2), Field.varint(10, state == 10 ? 128 : 0)));
-        for (long w : InetSockets.words(family == 2 ? dev.baton.socket.Family.INET : dev.baton.socket.Family.INET6, src)) {
+        for (long w : InetSockets.words(family == 2 ? Family.INET : Family.INET6, src)) {
             f.add(Field.varint(11, w));
         }
-        for (long w : InetSockets.words(family == 2 ? dev.baton.socket.Family.INET : dev.baton.socket.Family.INET6, dst)) {
+        for (long w : InetSockets.words(family == 2 ? Family.INET : Family.INET6, dst)) {
             f.add(Field.varint(12, w));
         }
         f.add(Field.len(13, message(Field.varint(1, 0), Field.varint(2, 0)).encode())); // fown

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Python program run the way a migratable workload runs: in its own PID and mount namespace inside a lab
@@ -85,8 +86,14 @@ final class Workload implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        unshare.waitFor();
+        // unshare exits with its child; if it does not, it is ours to kill.
+        try {
+            if (!unshare.waitFor(10, TimeUnit.SECONDS)) unshare.destroyForcibly();
+        } catch (InterruptedException e) {
+            unshare.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 }
