@@ -15,7 +15,7 @@ die() { log "error: $*"; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (apt-get and the CRIU install need it)"
 command -v apt-get >/dev/null || die "apt-get not found: only Debian and Ubuntu are supported"
 
-RUNTIME_PKGS=(nftables iproute2 libpcap0.8 tcpdump util-linux procps socat netcat-openbsd curl ca-certificates
+RUNTIME_PKGS=(nftables iproute2 libpcap0.8 tcpdump util-linux procps socat netcat-openbsd python3 curl ca-certificates
   libprotobuf-c1 libnl-3-200 libnet1 libbsd0 libcap2 libgnutls30 libnftables1 libuuid1 libaio1)
 CRIU_BUILD_PKGS=(build-essential libbsd-dev libcap-dev libgnutls28-dev libnet1-dev libnftables-dev
   libnl-3-dev libprotobuf-c-dev libprotobuf-dev pkgconf protobuf-c-compiler protobuf-compiler uuid-dev
