@@ -1,0 +1,453 @@
+package dev.baton.ckpt;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.baton.ckpt.agent.DumpReport;
+import dev.baton.ckpt.agent.DumpRequest;
+import dev.baton.ckpt.agent.HostHealth;
+import dev.baton.ckpt.agent.HostService;
+import dev.baton.ckpt.agent.Hooks;
+import dev.baton.ckpt.agent.RestoreReport;
+import dev.baton.ckpt.agent.RestoreRequest;
+import dev.baton.ckpt.bundle.BundleReader;
+import dev.baton.ckpt.bundle.BundleWriter;
+import dev.baton.ckpt.bundle.Manifest;
+import dev.baton.ckpt.criu.CriuClient;
+import dev.baton.ckpt.criu.CriuException;
+import dev.baton.ckpt.criu.CriuLaunch;
+import dev.baton.ckpt.criu.CriuOptions;
+import dev.baton.ckpt.criu.CriuOptions.NetworkLock;
+import dev.baton.ckpt.criu.CriuVersion;
+import dev.baton.ckpt.criu.RestoreResult;
+import dev.baton.ckpt.image.AddressRewrite;
+import dev.baton.ckpt.image.ImageDir;
+import dev.baton.ckpt.image.InetSocketImage;
+import dev.baton.ckpt.image.RewriteReport;
+import dev.baton.ckpt.keys.ClusterKeys;
+import dev.baton.ckpt.workload.Workload;
+import dev.baton.ckpt.workload.WorkloadStatus;
+import dev.baton.ckpt.workload.Workloads;
+import dev.baton.netns.NetNamespace;
+import dev.baton.socket.StateJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoint and restore of workloads on this host: CRIU over its RPC, Baton's image edits, sealed bundles.
+ * <pre>
+ *   checkpoint(name)  CRIU dump into a kept images dir ─┬─ seal(dump, out)      bundle for another host
+ *                     (workload gone, its flows locked)  ├─ rollback(dump)      restore it here, as it was
+ *                                                        └─ commit / discardImages + releaseLock
+ *   restore(bundle)   verify + unpack ─ rewrite addresses ─ preflight (ports, addresses) ─ CRIU restore ─ record
+ * </pre>
+ * Nothing is lost on failure: a dump that fails leaves the workload running (CRIU's promise); once CRIU has
+ * dumped, the images stay on disk until the caller commits, and every error says where they are; a restore
+ * runs only from a bundle that verified completely, and one that fails leaves no process behind.
+ */
+public final class Checkpointer implements HostService {
+    private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
+    /** Baton's own record of the workload, carried inside the images (so sealed and signed with them). */
+    static final String WORKLOAD_FILE = "baton-workload.json";
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+
+    private final Workloads workloads;
+    private final ClusterKeys keys;
+    private final Path imagesRoot;
+    private final CriuLaunch criu;
+    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
+
+    public Checkpointer(Workloads workloads, ClusterKeys keys, Path imagesRoot, CriuLaunch criu) {
+        this.workloads = workloads;
+        this.keys = keys;
+        this.imagesRoot = imagesRoot;
+        this.criu = criu;
+    }
+
+    /** Workloads and images under {@code $BATON_HOME}, the installed CRIU. */
+    public static Checkpointer standard(ClusterKeys keys) {
+        return new Checkpointer(Workloads.standard(), keys, BatonHome.resolve("images"), CriuLaunch.defaults());
+    }
+
+    public Workloads workloadRecords() {
+        return workloads;
+    }
+
+    /**
+     * A dump whose images are on this host.
+     *
+     * @param lockTable CRIU's nftables lock table left in the source namespace, or null (network lock skipped)
+     */
+    public record Dumped(Workload workload, Path images, Manifest manifest, String lockTable,
+                         Map<String, Double> phasesMs) {
+    }
+
+    // ---------------------------------------------------------------------------------------------- dump side
+
+    /**
+     * Dumps a running workload with its established TCP connections into a new images directory under the
+     * images root. CRIU starts (and is asked its version) before the workload is frozen, so the freeze holds only
+     * the dump itself. On success the workload is gone from this host and its connections stay locked by CRIU's
+     * nftables table (unless {@code networkLockSkip}: then the caller holds them).
+     *
+     * @throws CheckpointException the workload is unknown or not running, or CRIU failed: it still runs
+     */
+    public Dumped checkpoint(String name, boolean networkLockSkip, Hooks hooks) {
+        Phases phases = new Phases();
+        Workload w = workloads.get(name);
+        if (!Workloads.isRunning(w)) {
+            throw new CheckpointException(name + " is not running (its root PID " + w.rootPid() + " is gone)");
+        }
+        NetNamespace netns = NetNamespace.ofProcess(w.rootPid());
+        Path images = newImagesDir(name);
+        phases.start("criu-start");
+        try (CriuClient client = CriuClient.start(criu.inNetns(netns.path()).withOutput(images.resolve("criu.out")))) {
+            CriuVersion version = client.version();
+            writeWorkload(images, w);
+            phases.start("dump");
+            CriuOptions options = mountOptions(CriuOptions.builder(images))
+                    .pid(w.rootPid())
+                    .tcpEstablished(true)
+                    .networkLock(networkLockSkip ? NetworkLock.SKIP : NetworkLock.NFTABLES)
+                    .build();
+            client.dump(options, new HookRelay(hooks, w.rootPid()));
+            phases.start("inspect");
+            Manifest manifest = Manifest.of(version.toString(), kernelRelease(),
+                    new Manifest.Workload(w.name(), w.command(), w.rootPid()), sockets(images));
+            String lock = networkLockSkip ? null
+                    : CriuLock.fromDumpLog(netns, images.resolve("dump.log")).map(CriuLock::table).orElse(null);
+            phases.end();
+            log.info("dumped {} (pid {}) into {}", name, w.rootPid(), images);
+            return new Dumped(w, images, manifest, lock, phases.millis());
+        } catch (CriuException e) {
+            keepLog(images, w, "dump.log");
+            deleteTree(images);
+            throw new CheckpointException("dump of " + name + " failed, it keeps running: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (Workloads.isRunning(w)) {
+                deleteTree(images);
+                throw new CheckpointException("dump of " + name + " failed, it keeps running: " + e.getMessage(), e);
+            }
+            throw new CheckpointException("dump of " + name + " failed after CRIU had dumped it; its images are kept in "
+                    + images + " (restore it here with: baton ckpt restore --in " + images + ")", e);
+        }
+    }
+
+    /**
+     * Seals a dump's images into {@code out} as a bundle and returns its size. The images stay: if the bundle does
+     * not reach its destination, {@link #rollback} still works.
+     */
+    public long seal(Dumped dump, OutputStream out, Hooks hooks) {
+        CountingStream counted = new CountingStream(out);
+        try {
+            BundleWriter.seal(dump.images(), dump.manifest(), keys, counted,
+                    (done, total) -> hooks.progress("seal", done, total));
+            counted.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("sealing the bundle of " + dump.workload().name() + " failed: "
+                    + e.getMessage() + "; its images are kept in " + dump.images()
+                    + " (restore it here with: baton ckpt restore --in " + dump.images() + ")", e);
+        }
+        return counted.count;
+    }
+
+    /** Restores a dump here, in the namespace it came from, with its original addresses: the undo of a dump. */
+    public RestoreReport rollback(Dumped dump, Hooks hooks) {
+        RestoreReport report = restoreImages(dump.images(), new RestoreRequest(Map.of(), dump.workload().netns(), false),
+                hooks);
+        deleteTree(dump.images());
+        return report;
+    }
+
+    /** The workload now runs elsewhere: delete the images and the CRIU lock left in the source namespace. */
+    public void commit(Dumped dump) {
+        discardImages(dump);
+        releaseLock(dump);
+    }
+
+    public void discardImages(Dumped dump) {
+        deleteTree(dump.images());
+    }
+
+    /** Deletes CRIU's lock table in the source namespace (a no-op when there is none or it is gone). */
+    public boolean releaseLock(Dumped dump) {
+        if (dump.lockTable() == null) return false;
+        NetNamespace ns = dump.workload().netns() == null ? NetNamespace.ofProcess(ProcessHandle.current().pid())
+                : NetNamespace.named(dump.workload().netns());
+        return new CriuLock(ns, dump.lockTable()).release();
+    }
+
+    // ------------------------------------------------------------------------------------------- restore side
+
+    /**
+     * Verifies and unpacks a bundle, then restores it here ({@link #restoreImages}). Nothing runs unless the
+     * whole bundle verified; the unpacked images are deleted afterwards, whatever the outcome.
+     */
+    @Override
+    public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) {
+        Path images = imagesRoot.resolve("incoming-" + LocalDateTime.now().format(STAMP) + "-" + ProcessHandle.current().pid()
+                + "-" + Thread.currentThread().threadId());
+        long start = System.nanoTime();
+        try {
+            Files.createDirectories(imagesRoot);
+            BundleReader.open(bundle, keys, images, (done, total) -> hooks.progress("open", done, total));
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating " + imagesRoot, e);
+        }
+        double openMs = (System.nanoTime() - start) / 1e6;
+        try {
+            RestoreReport r = restoreImages(images, request, hooks);
+            Map<String, Double> phases = new LinkedHashMap<>();
+            phases.put("open", openMs);
+            phases.putAll(r.phasesMs());
+            return new RestoreReport(r.workload(), r.pid(), r.rewrittenSockets(), phases);
+        } finally {
+            deleteTree(images);
+        }
+    }
+
+    /**
+     * Restores the images in {@code images} here: rewrites socket addresses as asked, checks that the target
+     * namespace can take every socket, restores with CRIU and records the workload under its name.
+     *
+     * @throws CheckpointException with the reason; no restored process is left behind
+     */
+    public RestoreReport restoreImages(Path images, RestoreRequest request, Hooks hooks) {
+        Phases phases = new Phases();
+        Workload w = readWorkload(images);
+        workloads.find(w.name()).filter(Workloads::isRunning).ifPresent(running -> {
+            throw new CheckpointException(w.name() + " is already running here (PID " + running.rootPid()
+                    + "): stop it first ('baton stop " + w.name() + "')");
+        });
+        NetNamespace netns = request.netns() == null ? NetNamespace.ofProcess(ProcessHandle.current().pid())
+                : NetNamespace.named(request.netns());
+        if (request.netns() != null && !netns.exists()) {
+            throw new CheckpointException("no network namespace named '" + request.netns() + "' (ip netns list)");
+        }
+        String where = request.netns() == null ? "here" : "in netns " + request.netns();
+        try {
+            phases.start("rewrite");
+            ImageDir dir = ImageDir.open(images);
+            int rewritten = 0;
+            if (!request.rewrite().isEmpty()) {
+                RewriteReport report = dir.rewrite(AddressRewrite.of(parseRewrite(request.rewrite())));
+                rewritten = report.changed().size();
+                log.info("address rewrite: {}", report.summary());
+                dir = ImageDir.open(images);
+            }
+            phases.start("preflight");
+            RestorePreflight.check(dir.inetSockets(), netns, w.name() + " " + where);
+            phases.start("criu-start");
+            CriuLaunch launch = request.netns() == null ? criu : criu.inNetns(netns.path());
+            try (CriuClient client = CriuClient.start(launch.withOutput(images.resolve("criu-restore.out")))) {
+                phases.start("restore");
+                CriuOptions options = mountOptions(CriuOptions.builder(images))
+                        .root("/")
+                        .tcpEstablished(true)
+                        .leaveStopped(request.leaveStopped())
+                        .build();
+                RestoreResult result = client.restore(options, new HookRelay(hooks, 0));
+                phases.start("record");
+                long pid = result.pid();
+                long ticks = startTicks(pid);
+                workloads.record(w.movedTo(pid, ticks, request.netns()));
+                keepLog(images, w, "restore.log");
+                phases.end();
+                log.info("restored {} as pid {} {}", w.name(), pid, where);
+                return new RestoreReport(w.name(), pid, rewritten, phases.millis());
+            }
+        } catch (CriuException e) {
+            keepLog(images, w, "restore.log");
+            throw new CheckpointException("restore of " + w.name() + " " + where + " failed, nothing is running: "
+                    + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CheckpointException("restore of " + w.name() + " failed reading its images in " + images + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- HostService
+
+    @Override
+    public HostHealth health() {
+        List<String> problems = new ArrayList<>();
+        String version = null;
+        try (CriuClient client = CriuClient.start(criu)) {
+            version = client.version().toString();
+        } catch (RuntimeException e) {
+            problems.add("CRIU does not start: " + e.getMessage() + " (scripts/install-deps.sh installs it)");
+        }
+        return new HostHealth(keys.hostName(), version, kernelRelease(), problems);
+    }
+
+    @Override
+    public List<WorkloadStatus> workloads() {
+        return workloads.list().stream().map(workloads::status).toList();
+    }
+
+    /**
+     * Dumps and seals in one go, streaming the bundle into {@code bundle}. On success the images are deleted and
+     * CRIU's lock stays (the caller restores elsewhere, then releases the source); if sealing fails the workload
+     * is restored here at once.
+     */
+    @Override
+    public DumpReport dump(DumpRequest request, OutputStream bundle, Hooks hooks) {
+        Dumped dump = checkpoint(request.workload(), request.networkLockSkip(), hooks);
+        Map<String, Double> phases = new LinkedHashMap<>(dump.phasesMs());
+        long start = System.nanoTime();
+        long size;
+        try {
+            size = seal(dump, bundle, hooks);
+        } catch (CheckpointException e) {
+            try {
+                rollback(dump, Hooks.NONE);
+            } catch (RuntimeException rollbackFailed) {
+                e.addSuppressed(rollbackFailed);
+            }
+            throw e;
+        }
+        phases.put("seal", (System.nanoTime() - start) / 1e6);
+        discardImages(dump);
+        return new DumpReport(dump.workload().name(), dump.workload().rootPid(), size, phases);
+    }
+
+    // ---------------------------------------------------------------------------------------------- helpers
+
+    /** What CRIU needs for a workload in a mount namespace cloned from the host's (see Workloads). */
+    private static CriuOptions.Builder mountOptions(CriuOptions.Builder b) {
+        return b.autoExtMnt(true).extSharing(true).extMasters(true);
+    }
+
+    private static Map<InetAddress, InetAddress> parseRewrite(Map<String, String> rewrite) {
+        Map<InetAddress, InetAddress> out = new LinkedHashMap<>();
+        rewrite.forEach((from, to) -> {
+            try {
+                out.put(InetAddress.ofLiteral(from), InetAddress.ofLiteral(to));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException("bad address rewrite " + from + "=" + to + ": use IP literals, OLD=NEW");
+            }
+        });
+        return out;
+    }
+
+    private List<Manifest.Socket> sockets(Path images) {
+        try {
+            List<Manifest.Socket> out = new ArrayList<>();
+            for (InetSocketImage s : ImageDir.open(images).inetSockets()) {
+                if (s.isTcp()) out.add(new Manifest.Socket(StateJson.format(s.local()), StateJson.format(s.remote()),
+                        s.state().name()));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the sockets of the dump in " + images, e);
+        }
+    }
+
+    private Path newImagesDir(String name) {
+        Path dir = imagesRoot.resolve(name + "-" + LocalDateTime.now().format(STAMP));
+        try {
+            Files.createDirectories(imagesRoot);
+            return Files.createDirectory(dir);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot create the images directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeWorkload(Path images, Workload w) {
+        try {
+            json.writeValue(images.resolve(WORKLOAD_FILE).toFile(), w);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + WORKLOAD_FILE, e);
+        }
+    }
+
+    private Workload readWorkload(Path images) {
+        Path file = images.resolve(WORKLOAD_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException(images + " is not a Baton dump (no " + WORKLOAD_FILE + ")");
+        }
+        try {
+            return json.readValue(file.toFile(), Workload.class);
+        } catch (IOException e) {
+            throw new CheckpointException("unreadable " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies CRIU's log of the last dump or restore next to the workload's output, where users look. */
+    private void keepLog(Path images, Workload w, String logName) {
+        Path logFile = images.resolve(logName);
+        if (!Files.exists(logFile)) return;
+        try {
+            Path target = workloads.dir().resolve(w.name()).resolve("last-" + logName);
+            Files.createDirectories(target.getParent());
+            Files.copy(logFile, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            log.warn("could not keep {}: {}", logFile, e.getMessage());
+        }
+    }
+
+    private static long startTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return Long.parseLong(after[22 - 3]);
+        } catch (IOException e) {
+            throw new CheckpointException("the restored process " + pid + " is gone already", e);
+        }
+    }
+
+    static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.warn("could not delete {}: {}", dir, e.getMessage());
+        }
+    }
+
+    private static final class CountingStream extends FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}
