@@ -294,6 +294,10 @@ public final class CriuClient implements AutoCloseable {
                 String reason = hookFailure != null ? "the " + failedHook + " callback threw " + hookFailure
                         : invalid ? "CRIU refused the request as invalid" : null;
                 CriuException e = failure(step, reason, resp, log, hookFailure);
+                if (resp.hasRestore() && resp.getRestore().getPid() > 0) {
+                    // With rst_sibling a half-restored root is our child: CRIU kills it, we must reap it.
+                    RestoredProcess.discard(resp.getRestore().getPid());
+                }
                 if (last) {
                     ExitStatus status = swrk.reap(EXIT_GRACE);
                     if (status != null && !status.success()) {
@@ -339,7 +343,10 @@ public final class CriuClient implements AutoCloseable {
     }
 
     private static CriuException failure(String step, String reason, Rpc.criu_resp resp, Path log, Exception cause) {
-        return new CriuException(step, reason, resp.getCrErrno(), resp.hasCrErrmsg() ? resp.getCrErrmsg() : null,
+        // cr_errmsg is CRIU's first error line, which here is often the harmless RLIMIT_NOFILE one.
+        String crErrmsg = resp.hasCrErrmsg() ? CriuLog.strip(resp.getCrErrmsg()) : null;
+        if (crErrmsg != null && CriuLog.harmless(crErrmsg)) crErrmsg = null;
+        return new CriuException(step, reason, resp.getCrErrno(), crErrmsg,
                 log != null ? CriuLog.errors(log) : java.util.List.of(), log, cause);
     }
 

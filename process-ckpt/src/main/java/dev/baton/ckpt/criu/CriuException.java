@@ -30,9 +30,7 @@ public final class CriuException extends RuntimeException {
         StringBuilder m = new StringBuilder("CRIU ").append(request).append(" failed");
         if (reason != null) m.append(": ").append(reason);
         if (crErrno != 0) m.append(" (cr_errno ").append(ErrnoException.describe(crErrno)).append(')');
-        if (crErrmsg != null && !crErrmsg.isBlank() && logErrors.stream().noneMatch(l -> l.contains(crErrmsg.strip()))) {
-            m.append("\n  ").append(crErrmsg.strip());
-        }
+        if (crErrmsg != null && !crErrmsg.isBlank() && !logErrors.contains(crErrmsg)) m.append("\n  ").append(crErrmsg);
         for (String line : logErrors) m.append("\n  ").append(line);
         if (log != null) m.append("\n  (CRIU's log: ").append(log).append(')');
         return m.toString();

@@ -21,6 +21,16 @@ final class CriuLog {
 
     private CriuLog() {}
 
+    /** A log line without its timestamp and task prefix. */
+    static String strip(String line) {
+        return PREFIX.matcher(line).replaceFirst("").strip();
+    }
+
+    /** Whether this error line is one CRIU logs on every run here and then carries on. */
+    static boolean harmless(String line) {
+        return line.contains(HARMLESS);
+    }
+
     /** The {@code Error} lines of {@code log} without their timestamps, oldest first; none when it is unreadable. */
     static List<String> errors(Path log) {
         List<String> errors = new ArrayList<>();
@@ -29,8 +39,8 @@ final class CriuLog {
         try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(log), decoder))) {
             String line;
             while ((line = in.readLine()) != null && errors.size() < MAX_LINES) {
-                String text = PREFIX.matcher(line).replaceFirst("");
-                if (text.startsWith("Error (") && !text.contains(HARMLESS)) errors.add(text);
+                String text = strip(line);
+                if (text.startsWith("Error (") && !harmless(text)) errors.add(text);
             }
         } catch (IOException e) {
             // no log (CRIU failed before opening it, or it lives elsewhere): the response has CRIU's own message

@@ -25,6 +25,19 @@ public final class RestoredProcess {
         return p;
     }
 
+    /**
+     * Kills and reaps {@code pid} if it is a child of this JVM (the root of a restore that failed); leaves any
+     * other process alone.
+     */
+    static void discard(int pid) {
+        try {
+            if (Libc.waitpid(pid, Libc.WNOHANG).pid() == pid) return; // already ended, now reaped
+        } catch (ErrnoException e) {
+            return; // ECHILD: not ours (or already reaped), so not ours to kill
+        }
+        adopt(pid).kill();
+    }
+
     public int pid() {
         return pid;
     }
