@@ -158,10 +158,11 @@ public final class CriuClient implements AutoCloseable {
             // PAGE_SERVER_CHLD: the server stays a child of swrk, so that WAIT_PID can reap it.
             Rpc.criu_resp resp = exchange(request(Rpc.criu_req_type.PAGE_SERVER_CHLD).setOpts(opts).setKeepOpen(true),
                     "page-server", log, CriuNotify.NONE, false).resp;
-            if (!resp.hasPs() || !resp.getPs().hasPid()) {
+            if (!resp.hasPs() || !resp.getPs().hasPid() || resp.getPs().getPid() <= 0) {
                 throw new CriuProtocolException("CRIU's answer to page-server has no server in it");
             }
             pageServer = new PageServer(resp.getPs().getPid(), resp.getPs().getPort());
+            if (pageServer.port() <= 0) throw new CriuProtocolException("CRIU's page server reports no port: " + pageServer);
             return pageServer;
         }
     }
@@ -285,7 +286,7 @@ public final class CriuClient implements AutoCloseable {
                 continue;
             }
             boolean invalid = resp.getType() == Rpc.criu_req_type.EMPTY && !resp.getSuccess();
-            if (resp.getType() != req.getType() && !invalid) {
+            if (resp.getType() != answerType(req.getType()) && !invalid) {
                 throw new CriuProtocolException("CRIU answered the " + step + " request with a " + resp.getType()
                         + " message");
             }
@@ -309,6 +310,12 @@ public final class CriuClient implements AutoCloseable {
             }
             return new Answer(resp, failedHook, hookFailure);
         }
+    }
+
+    /** The type of CRIU's answer to a request of type {@code type}. */
+    private static Rpc.criu_req_type answerType(Rpc.criu_req_type type) {
+        // cr-service.c answers both page-server requests as PAGE_SERVER.
+        return type == Rpc.criu_req_type.PAGE_SERVER_CHLD ? Rpc.criu_req_type.PAGE_SERVER : type;
     }
 
     private void usable(String step, boolean last) {
