@@ -60,6 +60,16 @@ class CriuClientTest {
     }
 
     @Test
+    void aDumpWithoutAPidIsRefusedBeforeCriuCouldDumpThisJvm() {
+        try (CriuClient criu = CriuClient.start(CriuLaunch.defaults())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> criu.dump(CriuOptions.builder(dir).build(), CriuNotify.NONE));
+            assertTrue(e.getMessage().contains("PID"), e.getMessage());
+            assertEquals(4, criu.version().major(), "nothing was sent: the session is still open");
+        }
+    }
+
+    @Test
     void closeReapsSwrkAndIsIdempotent() {
         CriuClient criu = CriuClient.start(CriuLaunch.defaults());
         criu.version();
