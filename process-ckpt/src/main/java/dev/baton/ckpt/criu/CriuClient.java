@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -40,7 +41,7 @@ public final class CriuClient implements AutoCloseable {
 
     private final Swrk swrk;
     private String finalRequest;
-    private boolean finalRequestFailed;
+    private boolean finalRequestSucceeded;
     private PageServer pageServer;
     private boolean closed;
 
@@ -174,10 +175,11 @@ public final class CriuClient implements AutoCloseable {
      */
     public synchronized void awaitPageServer() {
         if (pageServer == null) throw new IllegalStateException("no page server was started by this client");
-        ExitStatus status = waitPid(pageServer.pid(), "page-server wait");
+        PageServer server = pageServer;
+        ExitStatus status = waitPid(server.pid(), "page-server wait");
         if (!status.success()) {
-            throw new CriuException("page-server", "the page server (pid " + pageServer.pid() + ") ended with "
-                    + status, 0, null, java.util.List.of(), null, null);
+            throw new CriuException("page-server", "the page server (pid " + server.pid() + ") ended with " + status,
+                    0, null, List.of(), null, null);
         }
     }
 
@@ -223,7 +225,7 @@ public final class CriuClient implements AutoCloseable {
         CriuProtocolException ended = null;
         if (status == null) {
             ended = new CriuProtocolException("criu swrk (pid " + swrk.pid() + ") did not exit, not even on SIGKILL");
-        } else if (finalRequest != null && !finalRequestFailed && !status.success()) {
+        } else if (finalRequestSucceeded && !status.success()) {
             ended = new CriuProtocolException("criu swrk (pid " + swrk.pid() + ") ended with " + status
                     + " after a successful " + finalRequest);
         } else if (finalRequest == null && status.signaled()) {
@@ -259,7 +261,7 @@ public final class CriuClient implements AutoCloseable {
      * client spent before anything is sent: swrk will not take another one, whatever happens.
      */
     private Answer exchange(Rpc.criu_req.Builder req, String step, Path log, CriuNotify notify, boolean last) {
-        usable(step, last);
+        usable(step, last && req.getType() != Rpc.criu_req_type.WAIT_PID);
         if (last) finalRequest = step;
         notify = Objects.requireNonNullElse(notify, CriuNotify.NONE);
         swrk.send(req.build().toByteArray(), step);
@@ -291,7 +293,6 @@ public final class CriuClient implements AutoCloseable {
                         + " message");
             }
             if (!resp.getSuccess()) {
-                if (last) finalRequestFailed = true;
                 String reason = hookFailure != null ? "the " + failedHook + " callback threw " + hookFailure
                         : invalid ? "CRIU refused the request as invalid" : null;
                 CriuException e = failure(step, reason, resp, log, hookFailure);
@@ -308,6 +309,7 @@ public final class CriuClient implements AutoCloseable {
                 }
                 throw e;
             }
+            if (last) finalRequestSucceeded = true;
             return new Answer(resp, failedHook, hookFailure);
         }
     }
@@ -318,14 +320,15 @@ public final class CriuClient implements AutoCloseable {
         return type == Rpc.criu_req_type.PAGE_SERVER_CHLD ? Rpc.criu_req_type.PAGE_SERVER : type;
     }
 
-    private void usable(String step, boolean last) {
+    /** Refuses a request swrk cannot take any more; {@code orphans} when it would end swrk before a page server. */
+    private void usable(String step, boolean orphans) {
         if (closed) throw new IllegalStateException("this CriuClient is closed; cannot " + step);
         if (finalRequest != null) {
             throw new IllegalStateException("criu swrk (pid " + swrk.pid() + ") already served its final request ("
                     + finalRequest + ") and exits after it, so it cannot " + step
                     + "; start another CriuClient (CRIU serves one check, dump, restore or wait per swrk process)");
         }
-        if (last && pageServer != null && !step.startsWith("page-server")) {
+        if (orphans && pageServer != null) {
             throw new IllegalStateException("the page server this client started (pid " + pageServer.pid()
                     + ") must be awaited or stopped before " + step + ", or it would lose its parent");
         }
@@ -354,7 +357,7 @@ public final class CriuClient implements AutoCloseable {
         String crErrmsg = resp.hasCrErrmsg() ? CriuLog.strip(resp.getCrErrmsg()) : null;
         if (crErrmsg != null && CriuLog.harmless(crErrmsg)) crErrmsg = null;
         return new CriuException(step, reason, resp.getCrErrno(), crErrmsg,
-                log != null ? CriuLog.errors(log) : java.util.List.of(), log, cause);
+                log != null ? CriuLog.errors(log) : List.of(), log, cause);
     }
 
     /** The images and work directories, open for the length of one request (CRIU reads them via /proc). */

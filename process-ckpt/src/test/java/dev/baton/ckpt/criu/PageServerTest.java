@@ -42,6 +42,24 @@ class PageServerTest {
     }
 
     @Test
+    void aClientRefusesToEndSwrkUnderARunningPageServerAndStopsItOnClose() throws Exception {
+        try (NetnsLab lab = NetnsLab.create("b")) {
+            Host b = lab.host("b");
+            Path images = Files.createDirectories(dir.resolve("images"));
+            CriuClient criu = criuIn(b);
+            PageServer ps;
+            try {
+                ps = criu.startPageServer(CriuOptions.builder(images).pageServer(b.address().getHostAddress(), 0).build());
+                IllegalStateException e = assertThrows(IllegalStateException.class, criu::check);
+                assertTrue(e.getMessage().contains("must be awaited or stopped"), e.getMessage());
+            } finally {
+                criu.close();
+            }
+            assertFalse(Files.exists(Path.of("/proc", Integer.toString(ps.pid()))), "stopped and reaped on close");
+        }
+    }
+
+    @Test
     void aDumpWritesItsPagesThroughAPageServerAndTheTreeRestoresFromThem() throws Exception {
         try (NetnsLab lab = NetnsLab.create("a", "b");
              Workload w = Workload.start(lab.host("a"), dir, COUNTER)) {
