@@ -31,8 +31,8 @@ import java.util.Objects;
  *
  * <p>Failures: {@link CriuException} when CRIU answers that the request failed (with CRIU's errno, message and
  * the error lines of its log); {@link CriuProtocolException} when the conversation itself breaks; callers'
- * misuse is {@link IllegalArgumentException} / {@link IllegalStateException}. Not for concurrent use: calls are
- * serialized.
+ * misuse is {@link IllegalArgumentException} / {@link IllegalStateException}. A {@code null} {@link CriuNotify}
+ * means {@link CriuNotify#NONE}. Calls block until CRIU answers and are serialized.
  */
 public final class CriuClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CriuClient.class);
@@ -106,7 +106,7 @@ public final class CriuClient implements AutoCloseable {
                     notify, true);
             Duration wall = Duration.ofNanos(System.nanoTime() - start);
             if (answer.hookFailure != null) {
-                // CRIU went on although we said no (it ignores some hooks' answers): the dump must still not count.
+                // CRIU went on although we said no (it ignores network-unlock's answer): the dump must not count.
                 throw failure("dump", answer.hookReason() + "; CRIU completed the dump anyway", answer.resp, log,
                         answer.hookFailure);
             }

@@ -229,9 +229,11 @@ class DumpRestoreTest {
             Path b = lab.host("b").netns().path();
             CriuException e;
             try (ServerSocketChannel squatter = lab.host("b").netns().call(
-                    () -> ServerSocketChannel.open().bind(new InetSocketAddress(7000)));
-                 CriuClient criu = criuIn(lab.host("b"))) {
-                e = assertThrows(CriuException.class, () -> criu.restore(options(images).root("/").build(), null));
+                    () -> ServerSocketChannel.open().bind(new InetSocketAddress(7000)))) {
+                assertEquals(7000, ((InetSocketAddress) squatter.getLocalAddress()).getPort());
+                try (CriuClient criu = criuIn(lab.host("b"))) {
+                    e = assertThrows(CriuException.class, () -> criu.restore(options(images).root("/").build(), null));
+                }
             }
             assertTrue(e.getMessage().contains("Address already in use"), e.getMessage());
             assertEquals(images.resolve("restore.log"), e.log().orElseThrow());

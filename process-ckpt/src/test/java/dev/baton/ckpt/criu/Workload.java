@@ -95,11 +95,16 @@ final class Workload implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         kill(root); // PID 1 of its namespace ignores SIGTERM
-        if (!unshare.waitFor(10, TimeUnit.SECONDS)) {
+        try {
+            if (!unshare.waitFor(10, TimeUnit.SECONDS)) {
+                unshare.destroyForcibly();
+                unshare.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             unshare.destroyForcibly();
-            unshare.waitFor(10, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
     }
 
