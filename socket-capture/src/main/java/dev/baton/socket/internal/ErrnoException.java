@@ -27,7 +27,9 @@ public final class ErrnoException extends RuntimeException {
             case 1 -> "EPERM (Operation not permitted)";
             case 2 -> "ENOENT (No such file or directory)";
             case 3 -> "ESRCH (No such process)";
+            case 4 -> "EINTR (Interrupted system call)";
             case 9 -> "EBADF (Bad file descriptor)";
+            case 10 -> "ECHILD (No child processes)";
             case 11 -> "EAGAIN (Resource temporarily unavailable)";
             case 12 -> "ENOMEM (Cannot allocate memory)";
             case 13 -> "EACCES (Permission denied)";

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -20,8 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Libc {
     // <sys/socket.h>, <netinet/in.h>, <linux/tcp.h>, <asm-generic/*>
-    public static final int AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
-    public static final int SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
+    public static final int AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
+    public static final int SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
     public static final int NETLINK_NETFILTER = 12;
     public static final int SOL_SOCKET = 1, SOL_IP = 0, SOL_TCP = 6, SOL_IPV6 = 41;
     public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_ACCEPTCONN = 30, SO_DOMAIN = 39,
@@ -32,15 +33,18 @@ public final class Libc {
     public static final int TCP_MAXSEG = 2, TCP_INFO = 11, TCP_REPAIR = 19, TCP_REPAIR_QUEUE = 20,
             TCP_QUEUE_SEQ = 21, TCP_REPAIR_OPTIONS = 22, TCP_TIMESTAMP = 24, TCP_NOTSENT_LOWAT = 25,
             TCP_REPAIR_WINDOW = 29;
-    public static final int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_PEEK = 0x2, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
     public static final long SIOCINQ = 0x541B, SIOCOUTQ = 0x5411, SIOCOUTQNSD = 0x894B, FIONBIO = 0x5421;
-    public static final int O_RDONLY = 0, O_CLOEXEC = 0x80000;
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_APPEND = 0x400, O_DIRECTORY = 0x10000,
+            O_CLOEXEC = 0x80000;
+    public static final int WNOHANG = 1;
     public static final int CLONE_NEWNET = 0x40000000;
-    public static final int SIGKILL = 9, SIGCONT = 18, SIGSTOP = 19;
+    public static final int SIGKILL = 9, SIGTERM = 15, SIGCONT = 18, SIGSTOP = 19;
     public static final long SYS_PIDFD_OPEN = 434, SYS_PIDFD_GETFD = 438;
 
     // errno values this module reports by name
-    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, ENOSYS = 38, EBADF = 9, EAGAIN = 11, EACCES = 13, EINVAL = 22,
+    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, ENOSYS = 38, EBADF = 9, ECHILD = 10,
+            EAGAIN = 11, EACCES = 13, EINVAL = 22,
             ENOPROTOOPT = 92, EOPNOTSUPP = 95, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENOTCONN = 107,
             ENOTSOCK = 88;
 
@@ -71,6 +75,22 @@ public final class Libc {
     private static final MethodHandle KILL = function("kill", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle SYSCALL3 =
             variadic("syscall", 1, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle SOCKETPAIR = function("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle WAITPID = function("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    // The posix_spawn family returns an error number instead of setting errno.
+    private static final MethodHandle POSIX_SPAWNP =
+            plain("posix_spawnp", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    private static final MethodHandle SPAWN_ACTIONS_INIT = plain("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
+    private static final MethodHandle SPAWN_ACTIONS_DESTROY =
+            plain("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
+    private static final MethodHandle SPAWN_ACTIONS_ADDDUP2 =
+            plain("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle SPAWN_ACTIONS_ADDOPEN =
+            plain("posix_spawn_file_actions_addopen", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle SPAWN_ACTIONS_ADDCLOSEFROM =
+            plain("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT);
+    /** glibc's {@code char **environ}: the child of {@link #posixSpawnp} gets this process's environment. */
+    private static final MemorySegment ENVIRON = symbol("environ").reinterpret(ADDRESS.byteSize());
 
     private Libc() {}
 
@@ -298,6 +318,113 @@ public final class Libc {
         }
     }
 
+    /** socketpair(2): the two connected ends, {@code [0]} and {@code [1]}. */
+    public static int[] socketpair(int domain, int type, int protocol) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = SCRATCH.get().errno;
+            MemorySegment sv = arena.allocate(JAVA_INT, 2);
+            int r = (int) SOCKETPAIR.invokeExact(err, domain, type, protocol, sv);
+            check(r, err, "socketpair");
+            return new int[] {sv.getAtIndex(JAVA_INT, 0), sv.getAtIndex(JAVA_INT, 1)};
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** What waitpid(2) returned: the child's PID (0 with {@link #WNOHANG} while it runs) and its raw status. */
+    public record WaitResult(int pid, int status) {}
+
+    /** waitpid(2) for one child. */
+    public static WaitResult waitpid(int pid, int options) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = SCRATCH.get().errno;
+            MemorySegment status = arena.allocate(JAVA_INT);
+            int r = (int) WAITPID.invokeExact(err, pid, status, options);
+            check(r, err, "waitpid(" + pid + ")");
+            return new WaitResult(r, status.get(JAVA_INT, 0));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * A {@code posix_spawn_file_actions_t}: what the child of {@link #posixSpawnp} does to its file descriptors
+     * before it runs the program, in the order added. {@link #close()} destroys it.
+     */
+    public static final class SpawnFileActions implements AutoCloseable {
+        // sizeof(posix_spawn_file_actions_t) is 80 on glibc x86-64; the rest is headroom.
+        private static final long SIZE = 128;
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment actions = arena.allocate(SIZE, 8);
+
+        public SpawnFileActions() {
+            spawnCall(() -> (int) SPAWN_ACTIONS_INIT.invokeExact(actions), "posix_spawn_file_actions_init");
+        }
+
+        /** dup2(fd, newFd) in the child; the copy is inherited across exec (dup2 clears FD_CLOEXEC). */
+        public SpawnFileActions dup2(int fd, int newFd) {
+            spawnCall(() -> (int) SPAWN_ACTIONS_ADDDUP2.invokeExact(actions, fd, newFd),
+                    "posix_spawn_file_actions_adddup2");
+            return this;
+        }
+
+        /** open(path, flags, mode) onto {@code fd} in the child. */
+        public SpawnFileActions open(int fd, String path, int flags, int mode) {
+            MemorySegment p = arena.allocateFrom(path); // must live until the spawn: glibc keeps the pointer
+            spawnCall(() -> (int) SPAWN_ACTIONS_ADDOPEN.invokeExact(actions, fd, p, flags, mode),
+                    "posix_spawn_file_actions_addopen(" + path + ")");
+            return this;
+        }
+
+        /** Closes every descriptor from {@code lowFd} up in the child (glibc ≥ 2.34). */
+        public SpawnFileActions closeFrom(int lowFd) {
+            spawnCall(() -> (int) SPAWN_ACTIONS_ADDCLOSEFROM.invokeExact(actions, lowFd),
+                    "posix_spawn_file_actions_addclosefrom_np");
+            return this;
+        }
+
+        @Override
+        public void close() {
+            try {
+                spawnCall(() -> (int) SPAWN_ACTIONS_DESTROY.invokeExact(actions), "posix_spawn_file_actions_destroy");
+            } finally {
+                arena.close();
+            }
+        }
+    }
+
+    /**
+     * posix_spawnp(3): runs {@code argv} (the program searched on PATH) as a child of this process with this
+     * process's environment and {@code actions} applied; returns the child's PID. The child must be reaped with
+     * {@link #waitpid}.
+     */
+    public static int posixSpawnp(List<String> argv, SpawnFileActions actions) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment args = arena.allocate(ADDRESS, argv.size() + 1);
+            for (int i = 0; i < argv.size(); i++) args.setAtIndex(ADDRESS, i, arena.allocateFrom(argv.get(i)));
+            args.setAtIndex(ADDRESS, argv.size(), MemorySegment.NULL);
+            MemorySegment pid = arena.allocate(JAVA_INT);
+            MemorySegment env = ENVIRON.get(ADDRESS, 0);
+            spawnCall(() -> (int) POSIX_SPAWNP.invokeExact(pid, args.getAtIndex(ADDRESS, 0), actions.actions,
+                    MemorySegment.NULL, args, env), "posix_spawnp(" + argv.get(0) + ")");
+            return pid.get(JAVA_INT, 0);
+        }
+    }
+
+    private interface SpawnCall {
+        int invoke() throws Throwable;
+    }
+
+    private static void spawnCall(SpawnCall call, String what) {
+        int r;
+        try {
+            r = call.invoke();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new ErrnoException(what, r);
+    }
+
     private static int check(int result, MemorySegment err, String what) {
         if (result < 0) throw new ErrnoException(what, errno(err));
         return result;
@@ -348,6 +475,11 @@ public final class Libc {
 
     private static MethodHandle function(String name, MemoryLayout result, MemoryLayout... args) {
         return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), ERRNO.option);
+    }
+
+    /** A function that reports failure in its result rather than in errno. */
+    private static MethodHandle plain(String name, MemoryLayout result, MemoryLayout... args) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args));
     }
 
     private static MethodHandle variadic(String name, int firstVariadic, MemoryLayout result, MemoryLayout... args) {
