@@ -267,8 +267,7 @@ public final class Checkpointer implements HostService {
                 RestoreResult result = client.restore(options, new HookRelay(hooks, 0));
                 phases.start("record");
                 long pid = result.pid();
-                long ticks = startTicks(pid);
-                workloads.record(w.movedTo(pid, ticks, request.netns()));
+                workloads.recordMoved(w, pid, request.netns());
                 keepLog(images, w, "restore.log");
                 phases.end();
                 log.info("restored {} as pid {} {}", w.name(), pid, where);
@@ -401,16 +400,6 @@ public final class Checkpointer implements HostService {
             Files.copy(logFile, target, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             log.warn("could not keep {}: {}", logFile, e.getMessage());
-        }
-    }
-
-    private static long startTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            return Long.parseLong(after[22 - 3]);
-        } catch (IOException e) {
-            throw new CheckpointException("the restored process " + pid + " is gone already", e);
         }
     }
 

@@ -28,9 +28,16 @@ final class ProcTree {
         }
     }
 
+    /** The process started at {@code startTicks} still runs: same PID, same start, not a zombie. */
     static boolean isAlive(long pid, long startTicks) {
-        OptionalLong now = startTicks(pid);
-        return now.isPresent() && now.getAsLong() == startTicks;
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            char state = after[0].charAt(0); // field 3
+            return state != 'Z' && state != 'X' && Long.parseLong(after[22 - 3]) == startTicks;
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
     }
 
     /** Direct children of {@code pid}, all threads included. */

@@ -9,6 +9,7 @@ import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.SocketCaptureException;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.TcpState;
+import dev.baton.socket.internal.Libc;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -150,6 +151,35 @@ public final class Workloads {
             Files.move(tmp, recordPath(w.name()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new WorkloadException("cannot record workload " + w.name() + " in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Records that {@code w} now runs as {@code pid} in {@code netns} (after a restore) and returns the new record.
+     *
+     * @throws WorkloadException when {@code pid} is gone already
+     */
+    public Workload recordMoved(Workload w, long pid, String netns) {
+        OptionalLong ticks = ProcTree.startTicks(pid);
+        if (ticks.isEmpty()) throw new WorkloadException(w.name() + " ended right after its restore (PID " + pid + ")");
+        Workload moved = w.movedTo(pid, ticks.getAsLong(), netns);
+        record(moved);
+        return moved;
+    }
+
+    /** SIGCONT to every process of a workload restored stopped (or paused by a caller). */
+    public void resume(String name) {
+        Workload w = get(name);
+        for (long pid : ProcTree.tree(w.rootPid())) {
+            signalContinue(pid);
+        }
+    }
+
+    private static void signalContinue(long pid) {
+        try {
+            Libc.kill((int) pid, Libc.SIGCONT);
+        } catch (RuntimeException exited) {
+            // ended meanwhile
         }
     }
 
