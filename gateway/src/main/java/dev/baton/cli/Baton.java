@@ -22,7 +22,7 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Baton.Version.class,
         description = "Live-migrates Linux processes with their open TCP connections.",
-        subcommands = {SocketsCommand.class, WireCommand.class, DoctorCommand.class, DemoCommand.class})
+        subcommands = {SocketsCommand.class, WireCommand.class, DoctorCommand.class, DemoCommand.class, KeysCommand.class})
 public final class Baton {
     static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
 
