@@ -1,0 +1,138 @@
+package dev.baton.ckpt.bundle;
+
+import dev.baton.ckpt.bundle.BundleException.Reason;
+import dev.baton.ckpt.bundle.BundleFormat.Header;
+import dev.baton.ckpt.bundle.Manifest.FileEntry;
+import dev.baton.ckpt.keys.ClusterKeys;
+
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Seals an image directory into a bundle: encrypted with the cluster's bundle key, signed by this host (format in
+ * {@link BundleFormat}). Streams: the image is read once, in chunks of 1 MiB, whatever its size.
+ */
+public final class BundleWriter {
+    private BundleWriter() {}
+
+    /**
+     * Writes the bundle of {@code imageDir} to {@code out} (flushed, not closed).
+     *
+     * @param imageDir regular files only (CRIU's images, its log); no subdirectories, links or sockets
+     * @param partial  the manifest so far ({@link Manifest#of}); the files and what is null are filled in
+     * @param progress told the bytes of file content sealed, against their total
+     * @throws BundleException {@code UNSUPPORTED_IMAGE} for what cannot go into a bundle (or a file that changes
+     *                         size while being sealed), {@code IO} when reading the image or writing {@code out}
+     *                         fails; {@code out} then holds an incomplete bundle that no reader accepts
+     */
+    public static void seal(Path imageDir, Manifest partial, ClusterKeys keys, OutputStream out, Progress progress) {
+        String step = "sealing " + imageDir;
+        try {
+            List<ImageFile> files = list(imageDir);
+            List<FileEntry> entries = files.stream().map(f -> new FileEntry(f.name(), f.size(), null)).toList();
+            Manifest manifest = partial.completed(Instant.now(), keys.hostName(), entries);
+            long total = manifest.totalSize();
+            progress.update(0, total);
+
+            MessageDigest running = BundleFormat.sha256();
+            DigestOutputStream raw = new DigestOutputStream(out, running);
+            Header header = BundleFormat.newHeader(keys);
+            raw.write(header.encoded());
+
+            ChunkSealer sealer = new ChunkSealer(raw, header, BundleFormat.contentKey(keys, header));
+            DataOutputStream plain = new DataOutputStream(sealer);
+            byte[] json = ManifestJson.write(manifest);
+            plain.writeInt(json.length);
+            plain.write(json);
+            long[] done = {0};
+            for (ImageFile f : files) {
+                byte[] name = f.name().getBytes(StandardCharsets.UTF_8);
+                plain.writeByte(BundleFormat.FILE);
+                plain.writeShort(name.length);
+                plain.write(name);
+                plain.writeShort(f.mode());
+                plain.writeLong(f.size());
+                MessageDigest digest = BundleFormat.sha256();
+                try (InputStream in = Files.newInputStream(f.path(), LinkOption.NOFOLLOW_LINKS)) {
+                    sealer.writeFrom(in, f.size(), digest, n -> progress.update(done[0] += n, total));
+                    if (in.read() >= 0) throw grew(f);
+                } catch (EOFException e) {
+                    throw new BundleException(Reason.UNSUPPORTED_IMAGE, f.name() + " shrank while being sealed ("
+                            + e.getMessage() + " read)", e);
+                }
+                plain.write(digest.digest());
+            }
+            plain.writeByte(BundleFormat.END);
+            sealer.finish();
+
+            raw.write(BundleFormat.SIGNATURE);
+            raw.on(false);
+            raw.write(BundleFormat.tailSignature(keys, running.digest()));
+            raw.flush();
+        } catch (BundleException e) {
+            throw e.inStep(step);
+        } catch (IOException e) {
+            throw new BundleException(Reason.IO, e.toString(), e).inStep(step);
+        }
+    }
+
+    /** One regular file of the image directory, as listed before sealing. */
+    private record ImageFile(Path path, String name, long size, int mode) {}
+
+    private static List<ImageFile> list(Path dir) throws IOException {
+        List<Path> paths;
+        try (Stream<Path> s = Files.list(dir)) {
+            paths = s.sorted().toList();
+        } catch (NoSuchFileException e) {
+            throw new BundleException(Reason.UNSUPPORTED_IMAGE, "no such directory", e);
+        }
+        List<ImageFile> files = new ArrayList<>();
+        for (Path p : paths) {
+            String name = p.getFileName().toString();
+            String unsafe = BundleFormat.unsafeName(name);
+            if (unsafe != null) throw new BundleException(Reason.UNSUPPORTED_IMAGE, unsafe);
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                throw new BundleException(Reason.UNSUPPORTED_IMAGE, name + " is " + (a.isDirectory() ? "a directory"
+                        : a.isSymbolicLink() ? "a symbolic link" : "not a regular file") + "; a bundle holds regular "
+                        + "files only");
+            }
+            files.add(new ImageFile(p, name, a.size(), mode(p)));
+        }
+        return files;
+    }
+
+    private static int mode(Path p) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
+            Set<PosixFilePermission> perms = Files.readAttributes(p, PosixFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).permissions();
+            int mode = 0;
+            for (PosixFilePermission perm : perms) mode |= 0400 >> perm.ordinal();
+            return mode;
+        }
+        return 0600;
+    }
+
+    private static BundleException grew(ImageFile f) {
+        return new BundleException(Reason.UNSUPPORTED_IMAGE, f.name() + " grew while being sealed (listed with "
+                + f.size() + " bytes)");
+    }
+}

@@ -1,0 +1,110 @@
+package dev.baton.ckpt.bundle;
+
+import dev.baton.ckpt.bundle.BundleFormat.Header;
+
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.function.LongConsumer;
+
+/**
+ * The plaintext side of a bundle being sealed: bytes written here are cut into chunks, each encrypted and written
+ * as a frame to {@code out}. A full chunk is only written when more bytes follow, so {@link #finish} can flag the
+ * last one whatever the length. Memory: one chunk of plaintext and one frame.
+ */
+final class ChunkSealer extends OutputStream {
+    private static final int FRAME_HEADER = 5;
+
+    private final OutputStream out;
+    private final Header header;
+    private final SecretKey key;
+    private final Cipher cipher;
+    private final byte[] plain;
+    private final byte[] frame;
+    private int filled;
+    private long index;
+    private boolean finished;
+
+    ChunkSealer(OutputStream out, Header header, SecretKey key) {
+        this.out = out;
+        this.header = header;
+        this.key = key;
+        this.plain = new byte[header.chunkSize()];
+        this.frame = new byte[FRAME_HEADER + header.chunkSize() + BundleFormat.TAG_BYTES];
+        try {
+            this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK has no AES-GCM", e);
+        }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            if (filled == plain.length) emit(false);
+            int n = Math.min(len, plain.length - filled);
+            System.arraycopy(b, off, plain, filled, n);
+            filled += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /**
+     * Reads exactly {@code count} bytes from {@code in} straight into the chunk buffer, hashing them into
+     * {@code digest} and telling {@code onBytes} how many came each time.
+     *
+     * @throws EOFException when {@code in} ends first
+     */
+    void writeFrom(InputStream in, long count, MessageDigest digest, LongConsumer onBytes) throws IOException {
+        long remaining = count;
+        while (remaining > 0) {
+            if (filled == plain.length) emit(false);
+            int n = in.read(plain, filled, (int) Math.min(remaining, plain.length - filled));
+            if (n < 0) throw new EOFException((count - remaining) + " of " + count + " bytes");
+            digest.update(plain, filled, n);
+            filled += n;
+            remaining -= n;
+            onBytes.accept(n);
+        }
+    }
+
+    /** Writes what is buffered as the last chunk. */
+    void finish() throws IOException {
+        if (finished) throw new IllegalStateException("already finished");
+        emit(true);
+        finished = true;
+    }
+
+    private void emit(boolean last) throws IOException {
+        if (finished) throw new IllegalStateException("write after the last chunk");
+        if (index >= BundleFormat.MAX_CHUNKS) throw new IOException("a bundle holds at most 2^32 chunks");
+        int length;
+        try {
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, BundleFormat.nonce(header, index, last)));
+            cipher.updateAAD(BundleFormat.aad(header, index, last));
+            length = cipher.doFinal(plain, 0, filled, frame, FRAME_HEADER);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM refused to encrypt chunk " + index, e);
+        }
+        frame[0] = last ? BundleFormat.LAST_CHUNK : BundleFormat.CHUNK;
+        frame[1] = (byte) (length >>> 24);
+        frame[2] = (byte) (length >>> 16);
+        frame[3] = (byte) (length >>> 8);
+        frame[4] = (byte) length;
+        out.write(frame, 0, FRAME_HEADER + length);
+        filled = 0;
+        index++;
+    }
+}
