@@ -183,6 +183,46 @@ public final class Checkpointer implements HostService {
         releaseLock(dump);
     }
 
+    /**
+     * Notes that the dump's CRIU lock stays in place after this call returns (the workload is restored elsewhere
+     * later), so that {@link #unlock(Workloads, String)} can find it from another process.
+     */
+    public void rememberLock(Dumped dump) {
+        if (dump.lockTable() == null) return;
+        try {
+            Path file = lockFile(workloads, dump.workload().name());
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, sourceNetns(dump.workload()).path() + " " + dump.lockTable() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("recording the lock of " + dump.workload().name(), e);
+        }
+    }
+
+    /**
+     * Releases the CRIU lock that a dump of {@code name} left on this host (see {@link #rememberLock}): the
+     * connections it held are now served elsewhere. Returns the table deleted, or empty when none was held.
+     */
+    public static Optional<String> unlock(Workloads workloads, String name) {
+        Path file = lockFile(workloads, name);
+        try {
+            if (!Files.exists(file)) return Optional.empty();
+            String[] f = Files.readString(file).strip().split(" ");
+            new CriuLock(NetNamespace.at(Path.of(f[0])), f[1]).release();
+            Files.delete(file);
+            return Optional.of(f[1]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+    }
+
+    private static Path lockFile(Workloads workloads, String name) {
+        return workloads.dir().resolve(name).resolve("criu-lock");
+    }
+
+    private static NetNamespace sourceNetns(Workload w) {
+        return w.netns() == null ? NetNamespace.ofProcess(ProcessHandle.current().pid()) : NetNamespace.named(w.netns());
+    }
+
     public void discardImages(Dumped dump) {
         deleteTree(dump.images());
     }
@@ -190,9 +230,7 @@ public final class Checkpointer implements HostService {
     /** Deletes CRIU's lock table in the source namespace (a no-op when there is none or it is gone). */
     public boolean releaseLock(Dumped dump) {
         if (dump.lockTable() == null) return false;
-        NetNamespace ns = dump.workload().netns() == null ? NetNamespace.ofProcess(ProcessHandle.current().pid())
-                : NetNamespace.named(dump.workload().netns());
-        return new CriuLock(ns, dump.lockTable()).release();
+        return new CriuLock(sourceNetns(dump.workload()), dump.lockTable()).release();
     }
 
     // ------------------------------------------------------------------------------------------- restore side
