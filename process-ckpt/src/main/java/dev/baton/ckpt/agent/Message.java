@@ -81,7 +81,7 @@ sealed interface Message {
     record Ship(DumpRequest dump, InetSocketAddress target, RestoreRequest restore) implements Call {
         @Override
         public String describe() {
-            return "SHIP " + dump.workload() + " to " + target;
+            return "SHIP " + dump.workload() + " to " + dev.baton.socket.StateJson.format(target);
         }
     }
 
