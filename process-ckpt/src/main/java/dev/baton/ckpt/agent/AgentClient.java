@@ -202,6 +202,10 @@ public final class AgentClient implements AutoCloseable {
         }
         c = open(agent, tls, network);
         open.add(c);
+        if (closed) { // closed while we connected
+            c.close();
+            throw new IllegalStateException("client of " + at(agent) + " is closed");
+        }
         return c;
     }
 
@@ -315,8 +319,11 @@ public final class AgentClient implements AutoCloseable {
                 outcome.get(WRITE_FAILURE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 lost(writeFailure);
-            } catch (ExecutionException | InterruptedException e) {
+            } catch (ExecutionException e) {
                 // the reader ended: the outcome holds why
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                lost(writeFailure);
             }
             c.close();
         }
