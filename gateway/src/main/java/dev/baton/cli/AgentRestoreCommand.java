@@ -3,6 +3,7 @@ package dev.baton.cli;
 import dev.baton.ckpt.agent.AgentClient;
 import dev.baton.ckpt.agent.AgentException;
 import dev.baton.ckpt.agent.RestoreReport;
+import dev.baton.socket.StateJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +53,7 @@ final class AgentRestoreCommand implements Callable<Integer> {
             throw new CommandFailure("restore failed on " + e.host() + ": " + e.remoteMessage(), e);
         }
         out.printf("restored %s on %s as pid %d (%d socket(s) rewritten); %s%n", report.workload(),
-                dev.baton.socket.StateJson.format(at), report.pid(), report.rewrittenSockets(),
+                StateJson.format(at), report.pid(), report.rewrittenSockets(),
                 LiveHooks.phases(report.phasesMs()));
         out.flush();
         return 0;

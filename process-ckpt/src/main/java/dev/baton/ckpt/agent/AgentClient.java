@@ -4,6 +4,9 @@ import dev.baton.ckpt.agent.AgentConnectionException.Reason;
 import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.ckpt.workload.WorkloadStatus;
 import dev.baton.netns.NetNamespace;
+import dev.baton.socket.StateJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -39,6 +42,7 @@ import static dev.baton.ckpt.agent.AgentConnectionException.at;
  * broke; other {@link IOException}s come from the caller's own bundle streams.
  */
 public final class AgentClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentClient.class);
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration WRITE_FAILURE_GRACE = Duration.ofSeconds(2);
     /** A kept connection older than this is not used: the agent drops connections idle for {@link AgentServer#IDLE_LIMIT}. */
@@ -276,7 +280,7 @@ public final class AgentClient implements AutoCloseable {
                     try {
                         hooks.progress(p.host(), p.step(), p.done(), p.total());
                     } catch (RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(AgentClient.class).warn("progress hook failed", e);
+                        LOG.warn("the caller's progress hook failed", e);
                     }
                 }
                 case Message.Outcome o -> {
@@ -306,7 +310,7 @@ public final class AgentClient implements AutoCloseable {
         @Override
         public void lost(IOException cause) {
             outcome.completeExceptionally(new AgentConnectionException(Reason.LOST, agent, "lost the connection to "
-                    + "agent " + agentHost + " at " + dev.baton.socket.StateJson.format(agent) + " during " + what
+                    + "agent " + agentHost + " at " + StateJson.format(agent) + " during " + what
                     + ": " + cause.getMessage(), cause));
         }
 

@@ -1,5 +1,6 @@
 package dev.baton.ckpt.agent;
 
+import dev.baton.socket.StateJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +71,7 @@ final class Connection implements AutoCloseable {
 
     /** "b (198.18.0.3:7441)" */
     String describePeer() {
-        return peer + " (" + dev.baton.socket.StateJson.format(peerAddress) + ")";
+        return peer + " (" + StateJson.format(peerAddress) + ")";
     }
 
     void setReadTimeout(Duration timeout) throws IOException {

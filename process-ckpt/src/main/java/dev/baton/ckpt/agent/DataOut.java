@@ -2,6 +2,7 @@ package dev.baton.ckpt.agent;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -59,7 +60,7 @@ final class DataOut extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        Objects.checkFromIndexSize(off, len, b.length);
         if (ended) throw new IOException("bundle stream already ended");
         while (len > 0) {
             int n = Math.min(len, chunk.length - filled);

@@ -3,6 +3,7 @@ package dev.baton.ckpt.agent;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.baton.ckpt.workload.WorkloadStatus;
+import dev.baton.socket.StateJson;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -81,7 +82,7 @@ sealed interface Message {
     record Ship(DumpRequest dump, InetSocketAddress target, RestoreRequest restore) implements Call {
         @Override
         public String describe() {
-            return "SHIP " + dump.workload() + " to " + dev.baton.socket.StateJson.format(target);
+            return "SHIP " + dump.workload() + " to " + StateJson.format(target);
         }
     }
 

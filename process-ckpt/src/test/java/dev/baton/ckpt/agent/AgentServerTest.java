@@ -16,7 +16,6 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -340,10 +339,5 @@ class AgentServerTest {
             Thread.sleep(50);
         }
         throw new AssertionError("no event '" + prefix + "…' in " + host.events);
-    }
-
-    @SuppressWarnings("unused")
-    private static String lines(Object[] a) {
-        return Arrays.toString(a);
     }
 }
