@@ -22,8 +22,8 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Baton.Version.class,
         description = "Live-migrates Linux processes with their open TCP connections.",
-        subcommands = {RunCommand.class, PsCommand.class, StopCommand.class, CkptCommand.class, KeysCommand.class,
-                SocketsCommand.class, WireCommand.class, DoctorCommand.class, DemoCommand.class})
+        subcommands = {RunCommand.class, PsCommand.class, StopCommand.class, CkptCommand.class, AgentCommand.class,
+                KeysCommand.class, SocketsCommand.class, WireCommand.class, DoctorCommand.class, DemoCommand.class})
 public final class Baton {
     static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
 

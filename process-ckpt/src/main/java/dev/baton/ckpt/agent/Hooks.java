@@ -5,6 +5,9 @@ package dev.baton.ckpt.agent;
  * {@code post-dump}, {@code pre-restore}, {@code post-restore}, … — and Baton's own phases), and progress of
  * long steps. {@link #reached} blocks the operation until it returns; throwing from it fails the operation,
  * which then rolls back.
+ *
+ * <p>A {@link HostService} calls the two-argument forms. The caller of an agent ({@link AgentClient}) receives the
+ * forms tagged with the host the point was reached on — a SHIP runs on two hosts — which by default drop the tag.
  */
 public interface Hooks {
     Hooks NONE = new Hooks() {
@@ -16,5 +19,15 @@ public interface Hooks {
 
     /** {@code done} of {@code total} bytes (total −1 when unknown) of {@code step} (e.g. "seal", "open"). */
     default void progress(String step, long done, long total) {
+    }
+
+    /** {@link #reached(String, long)} on the agent named {@code host} (the CN of its certificate). */
+    default void reached(String host, String point, long pid) throws Exception {
+        reached(point, pid);
+    }
+
+    /** {@link #progress(String, long, long)} on the agent named {@code host}. */
+    default void progress(String host, String step, long done, long total) {
+        progress(step, done, total);
     }
 }
