@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.ckpt.Checkpointer;
 import dev.baton.ckpt.agent.AgentServer;
 import dev.baton.ckpt.agent.HostService;
 import dev.baton.ckpt.keys.ClusterKeys;
@@ -35,7 +36,7 @@ final class AgentCommand implements Callable<Integer> {
             description = "Address to listen on (default: 127.0.0.1:7441, loopback only).")
     private InetSocketAddress listen = AgentServer.DEFAULT_LISTEN;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = AgentKeys.HELP)
+    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
     private Path keysDir;
 
     @Option(names = "--hook-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -45,7 +46,7 @@ final class AgentCommand implements Callable<Integer> {
     private final Function<ClusterKeys, HostService> hostServices;
 
     AgentCommand() {
-        this(PlaceholderHostService::new);
+        this(Checkpointer::standard);
     }
 
     /** @param hostServices makes the service the agent carries, for the host of the given keys */
@@ -55,7 +56,7 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ClusterKeys keys = AgentKeys.load(keysDir);
+        ClusterKeys keys = HostKeys.load(keysDir);
         AgentServer server = AgentServer.start(listen, keys, hostServices.apply(keys),
                 AgentServer.Options.defaults().withHookTimeout(hookTimeout));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -45,7 +45,7 @@ final class AgentDumpCommand implements Callable<Integer> {
             + "else holds them).")
     private boolean networkLockSkip;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = AgentKeys.HELP)
+    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
     private Path keysDir;
 
     @Override
@@ -54,7 +54,7 @@ final class AgentDumpCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         Path partial = out.resolveSibling(out.getFileName() + ".partial");
         DumpReport report;
-        try (AgentClient agent = AgentClient.connect(at, AgentKeys.load(keysDir));
+        try (AgentClient agent = AgentClient.connect(at, HostKeys.load(keysDir));
              OutputStream bundle = new BufferedOutputStream(Files.newOutputStream(partial,
                      StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 20)) {
             report = agent.dump(new DumpRequest(name, networkLockSkip), bundle, new LiveHooks(pw));

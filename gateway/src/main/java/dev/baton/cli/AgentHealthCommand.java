@@ -26,7 +26,7 @@ final class AgentHealthCommand implements Callable<Integer> {
             description = "The agent's address (IP:PORT).")
     private InetSocketAddress at;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = AgentKeys.HELP)
+    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
     private Path keysDir;
 
     @Option(names = "--json", description = "JSON instead of text.")
@@ -35,7 +35,7 @@ final class AgentHealthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HostHealth health;
-        try (AgentClient agent = AgentClient.connect(at, AgentKeys.load(keysDir))) {
+        try (AgentClient agent = AgentClient.connect(at, HostKeys.load(keysDir))) {
             health = agent.health();
         } catch (AgentException e) {
             throw new CommandFailure("health check failed on " + e.host() + ": " + e.remoteMessage(), e);

@@ -29,7 +29,7 @@ final class AgentPsCommand implements Callable<Integer> {
             description = "The agent's address (IP:PORT).")
     private InetSocketAddress at;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = AgentKeys.HELP)
+    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
     private Path keysDir;
 
     @Option(names = "--json", description = "JSON array instead of a table (the fields of 'baton ps --json').")
@@ -38,7 +38,7 @@ final class AgentPsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<WorkloadStatus> rows;
-        try (AgentClient agent = AgentClient.connect(at, AgentKeys.load(keysDir))) {
+        try (AgentClient agent = AgentClient.connect(at, HostKeys.load(keysDir))) {
             rows = agent.workloads();
         } catch (AgentException e) {
             throw new CommandFailure("listing workloads failed on " + e.host() + ": " + e.remoteMessage(), e);

@@ -36,7 +36,7 @@ final class AgentRestoreCommand implements Callable<Integer> {
     @Mixin
     private RestoreOptions restore;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = AgentKeys.HELP)
+    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
     private Path keysDir;
 
     @Override
@@ -45,7 +45,7 @@ final class AgentRestoreCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         RestoreReport report;
         try (InputStream bundle = new BufferedInputStream(Files.newInputStream(in), 1 << 20);
-             AgentClient agent = AgentClient.connect(at, AgentKeys.load(keysDir))) {
+             AgentClient agent = AgentClient.connect(at, HostKeys.load(keysDir))) {
             report = agent.restore(request, bundle, new LiveHooks(out));
         } catch (NoSuchFileException e) {
             throw new CommandFailure("no bundle file " + in);

@@ -43,7 +43,7 @@ final class AgentShipCommand implements Callable<Integer> {
     @Mixin
     private RestoreOptions restore;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = AgentKeys.HELP)
+    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
     private Path keysDir;
 
     @Override
@@ -51,7 +51,7 @@ final class AgentShipCommand implements Callable<Integer> {
         var request = restore.request();
         PrintWriter out = spec.commandLine().getOut();
         ShipReport report;
-        try (AgentClient source = AgentClient.connect(from, AgentKeys.load(keysDir))) {
+        try (AgentClient source = AgentClient.connect(from, HostKeys.load(keysDir))) {
             report = source.ship(new DumpRequest(name, networkLockSkip), to, request, new LiveHooks(out));
         } catch (AgentException e) {
             throw new CommandFailure("ship failed on " + e.host() + ": " + e.remoteMessage(), e);

@@ -76,7 +76,7 @@ final class CkptCommand {
             String name = which.name != null ? which.name : byPid(ckpt.workloadRecords(), which.pid);
             PrintWriter err = spec.commandLine().getErr();
             err.printf("dumping %s…%n", name);
-            ProgressReport progress = new ProgressReport(err, null);
+            LiveHooks progress = new LiveHooks(err, "local");
             Dumped dump = ckpt.checkpoint(name, networkLock.equals("skip"), progress);
             Path partial = out.resolveSibling(out.getFileName() + ".partial");
             long size;
@@ -98,9 +98,9 @@ final class CkptCommand {
             PrintWriter o = spec.commandLine().getOut();
             Manifest m = dump.manifest();
             o.printf("%s (pid %d) dumped into %s: %s, %d TCP sockets%n", name, dump.workload().rootPid(), out,
-                    Sizes.bytes(size), m.sockets().size());
+                    LiveHooks.mib(size), m.sockets().size());
             for (Manifest.Socket s : m.sockets()) o.printf("  %-11s %s -> %s%n", s.state(), s.local(), s.remote());
-            o.printf("phases: %s%n", Sizes.phases(dump.phasesMs()));
+            o.printf("phases: %s%n", LiveHooks.phases(dump.phasesMs()));
             if (dump.lockTable() != null) {
                 o.printf("its connections are held here (nft table inet %s) until it is restored here, or until "
                         + "'baton ckpt unlock %s'%n", dump.lockTable(), name);
@@ -147,7 +147,7 @@ final class CkptCommand {
             Checkpointer ckpt = Checkpointer.standard(HostKeys.load(keysDir));
             RestoreRequest request = new RestoreRequest(parse(rewrite), netns, leaveStopped);
             PrintWriter err = spec.commandLine().getErr();
-            ProgressReport progress = new ProgressReport(err, null);
+            LiveHooks progress = new LiveHooks(err, "local");
             err.printf("restoring from %s…%n", in);
             RestoreReport r;
             if (Files.isDirectory(in)) {
@@ -161,7 +161,7 @@ final class CkptCommand {
             o.printf("%s restored as PID %d%s%s%s%n", r.workload(), r.pid(), netns == null ? "" : " in netns " + netns,
                     r.rewrittenSockets() > 0 ? ", " + r.rewrittenSockets() + " sockets moved to the new address" : "",
                     leaveStopped ? " (stopped)" : "");
-            o.printf("phases: %s%n", Sizes.phases(r.phasesMs()));
+            o.printf("phases: %s%n", LiveHooks.phases(r.phasesMs()));
             o.flush();
             return 0;
         }

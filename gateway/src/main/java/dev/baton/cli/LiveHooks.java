@@ -19,11 +19,29 @@ final class LiveHooks implements Hooks {
     private static final long PROGRESS_EVERY_NS = 500_000_000L;
 
     private final PrintWriter out;
+    private final String here;
     private final long start = System.nanoTime();
     private final Map<String, Long> lastPrinted = new HashMap<>();
 
+    /** For calls on agents: every hook names its host. */
     LiveHooks(PrintWriter out) {
+        this(out, "?");
+    }
+
+    /** For operations run by this command itself: their hooks carry no host, they are shown as {@code here}. */
+    LiveHooks(PrintWriter out, String here) {
         this.out = out;
+        this.here = here;
+    }
+
+    @Override
+    public void reached(String point, long pid) {
+        reached(here, point, pid);
+    }
+
+    @Override
+    public void progress(String step, long done, long total) {
+        progress(here, step, done, total);
     }
 
     @Override

@@ -64,7 +64,7 @@ class AgentCommandTest {
     }
 
     /** A healthy host with one workload; dump writes a few bytes and passes one hook. */
-    private static final class TestHost implements HostService {
+    private static class TestHost implements HostService {
         @Override
         public HostHealth health() {
             return new HostHealth("ignored", "4.2.1", "6.18.0-test", List.of());
@@ -86,13 +86,41 @@ class AgentCommandTest {
             }
             bundle.write("sealed bundle bytes".getBytes(StandardCharsets.US_ASCII));
             hooks.progress("seal", 19, 19);
-            return new DumpReport(request.workload(), 4242, 19, Map.of("dump", 12.5));
+            return new DumpReport(request.workload(), 4242, "web-1", 19, Map.of("dump", 12.5));
+        }
+
+        @Override
+        public void release(String dumpId) {
+        }
+
+        @Override
+        public void commit(String dumpId) {
+        }
+
+        @Override
+        public RestoreReport rollback(String dumpId, Hooks hooks) {
+            return new RestoreReport("web", 4242, 0, Map.of("restore", 7.0));
         }
 
         @Override
         public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) throws IOException {
             long n = bundle.transferTo(OutputStream.nullOutputStream());
             return new RestoreReport("web", 5000 + n, request.rewrite().size(), Map.of("restore", 7.0));
+        }
+    }
+
+    /** A host without CRIU: health says so, dumps are refused. */
+    private static final class HostWithoutCriu extends TestHost {
+        static final String PROBLEM = "CRIU does not start: criu not found";
+
+        @Override
+        public HostHealth health() {
+            return new HostHealth("ignored", null, "6.18.0-test", List.of(PROBLEM));
+        }
+
+        @Override
+        public DumpReport dump(DumpRequest request, OutputStream bundle, Hooks hooks) throws IOException {
+            throw new IOException("dump of " + request.workload() + " refused: " + PROBLEM);
         }
     }
 
@@ -109,7 +137,7 @@ class AgentCommandTest {
 
     @Test
     void agentHealthAsJsonAndWithProblemsExitsOne() throws Exception {
-        String at = agent(new PlaceholderHostService(keysA));
+        String at = agent(new HostWithoutCriu());
 
         Cli r = Cli.run("agent", "health", "--at", at, "--keys", callerKeys.toString(), "--json");
 
@@ -117,8 +145,7 @@ class AgentCommandTest {
         JsonNode health = StateJson.mapper().readTree(r.out());
         assertEquals("a", health.path("host").asText());
         assertFalse(health.path("healthy").asBoolean());
-        assertTrue(health.path("problems").toString().contains("dump and restore " + PlaceholderHostService.NOT_WIRED),
-                r.out());
+        assertEquals("[\"" + HostWithoutCriu.PROBLEM + "\"]", health.path("problems").toString(), r.out());
     }
 
     @Test
@@ -164,15 +191,14 @@ class AgentCommandTest {
 
     @Test
     void aRefusedDumpLeavesNoFileAndSaysWhy() throws Exception {
-        String at = agent(new PlaceholderHostService(keysA));
+        String at = agent(new HostWithoutCriu());
         Path out = tmp.resolve("web.bundle");
 
         Cli r = Cli.run("agent", "dump", "--at", at, "--name", "web", "--out", out.toString(),
                 "--keys", callerKeys.toString());
 
         assertEquals(1, r.exitCode());
-        assertEquals("baton: dump failed on a: dump of web refused: dump " + PlaceholderHostService.NOT_WIRED + "\n",
-                r.err());
+        assertEquals("baton: dump failed on a: dump of web refused: " + HostWithoutCriu.PROBLEM + "\n", r.err());
         assertFalse(Files.exists(out));
         assertFalse(Files.exists(tmp.resolve("web.bundle.partial")));
     }

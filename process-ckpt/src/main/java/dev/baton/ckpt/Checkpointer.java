@@ -49,6 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -74,6 +75,8 @@ public final class Checkpointer implements HostService {
     private final Path imagesRoot;
     private final CriuLaunch criu;
     private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
+    /** Dumps made through {@link #dump(DumpRequest, OutputStream, Hooks)} whose fate the caller has not told yet. */
+    private final Map<String, Dumped> unsettled = new ConcurrentHashMap<>();
 
     public Checkpointer(Workloads workloads, ClusterKeys keys, Path imagesRoot, CriuLaunch criu) {
         this.workloads = workloads;
@@ -171,8 +174,13 @@ public final class Checkpointer implements HostService {
 
     /** Restores a dump here, in the namespace it came from, with its original addresses: the undo of a dump. */
     public RestoreReport rollback(Dumped dump, Hooks hooks) {
-        RestoreReport report = restoreImages(dump.images(), new RestoreRequest(Map.of(), dump.workload().netns(), false),
-                hooks);
+        RestoreReport report;
+        try {
+            report = restoreImages(dump.images(), new RestoreRequest(Map.of(), dump.workload().netns(), false), hooks);
+        } catch (RuntimeException e) {
+            throw new CheckpointException("restoring " + dump.workload().name() + " on its source failed: "
+                    + e.getMessage() + "; its images are kept in " + dump.images(), e);
+        }
         deleteTree(dump.images());
         return report;
     }
@@ -341,9 +349,9 @@ public final class Checkpointer implements HostService {
     }
 
     /**
-     * Dumps and seals in one go, streaming the bundle into {@code bundle}. On success the images are deleted and
-     * CRIU's lock stays (the caller restores elsewhere, then releases the source); if sealing fails the workload
-     * is restored here at once.
+     * Dumps and seals in one go, streaming the bundle into {@code bundle}. The images stay until the caller
+     * settles the dump ({@link #release}, {@link #commit}, {@link #rollback}); if sealing fails the workload is
+     * restored here at once.
      */
     @Override
     public DumpReport dump(DumpRequest request, OutputStream bundle, Hooks hooks) {
@@ -354,16 +362,46 @@ public final class Checkpointer implements HostService {
         try {
             size = seal(dump, bundle, hooks);
         } catch (CheckpointException e) {
+            RestoreReport back;
             try {
-                rollback(dump, Hooks.NONE);
+                back = rollback(dump, Hooks.NONE);
             } catch (RuntimeException rollbackFailed) {
                 e.addSuppressed(rollbackFailed);
+                throw e;
             }
-            throw e;
+            throw new CheckpointException("sending the bundle of " + request.workload() + " failed: "
+                    + rootMessage(e) + "; it was restored here (pid " + back.pid() + ")", e);
         }
         phases.put("seal", (System.nanoTime() - start) / 1e6);
+        String id = dump.images().getFileName().toString();
+        unsettled.put(id, dump);
+        return new DumpReport(dump.workload().name(), dump.workload().rootPid(), id, size, phases);
+    }
+
+    @Override
+    public void release(String dumpId) {
+        Dumped dump = settle(dumpId);
         discardImages(dump);
-        return new DumpReport(dump.workload().name(), dump.workload().rootPid(), size, phases);
+        rememberLock(dump);
+    }
+
+    @Override
+    public void commit(String dumpId) {
+        commit(settle(dumpId));
+    }
+
+    @Override
+    public RestoreReport rollback(String dumpId, Hooks hooks) {
+        return rollback(settle(dumpId), hooks);
+    }
+
+    private Dumped settle(String dumpId) {
+        Dumped dump = unsettled.remove(dumpId);
+        if (dump == null) {
+            throw new CheckpointException("no unsettled dump " + dumpId + " on " + keys.hostName()
+                    + " (settled already, or the agent restarted: its images, if any, are under " + imagesRoot + ")");
+        }
+        return dump;
     }
 
     // ---------------------------------------------------------------------------------------------- helpers
@@ -439,6 +477,12 @@ public final class Checkpointer implements HostService {
         } catch (IOException e) {
             log.warn("could not keep {}: {}", logFile, e.getMessage());
         }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
     static String kernelRelease() {

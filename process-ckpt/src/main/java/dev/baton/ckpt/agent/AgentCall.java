@@ -66,11 +66,27 @@ final class AgentCall {
         caller.awaitPeerClose(LINGER);
     }
 
+    /** The caller holds the bundle once its last byte went out: then the images here can go. */
     private Message.Outcome dump(Message.Dump d) throws IOException {
         DataOut out = caller.dataOut();
         DumpReport report = host.dump(d.request(), out, hooks);
-        out.end();
+        try {
+            out.end();
+        } catch (IOException e) {
+            return rolledBack(report, "the bundle did not reach the caller: " + describe(e));
+        }
+        host.release(report.dumpId());
         return new Message.DumpResult(report);
+    }
+
+    /** Restores the dump here after it failed to get where it was going, and says so. */
+    private Message.Failure rolledBack(DumpReport report, String why) {
+        try {
+            RestoreReport back = host.rollback(report.dumpId(), Hooks.NONE);
+            return new Message.Failure(me, why + "; " + report.workload() + " was restored here (pid " + back.pid() + ")");
+        } catch (RuntimeException e) {
+            return new Message.Failure(me, why + "; restoring " + report.workload() + " here failed too: " + describe(e));
+        }
     }
 
     /**
@@ -103,13 +119,17 @@ final class AgentCall {
                     dumpedAt[0] = System.nanoTime();
                 }, hooks);
             } catch (AgentException e) {
-                // The target ran the restore and it failed there (our dump, done or not, saw the stream stop).
-                return new Message.Failure(e.host(), e.remoteMessage());
+                // The target ran the restore and it failed there. If our dump had finished, the workload is only in
+                // our images now: bring it back here.
+                String why = "restore on " + e.host() + " failed: " + e.remoteMessage();
+                return dumped[0] != null ? rolledBack(dumped[0], why) : new Message.Failure(e.host(), e.remoteMessage());
             } catch (AgentConnectionException e) {
-                return new Message.Failure(target.agentHost(), e.getMessage());
+                return dumped[0] != null ? rolledBack(dumped[0], e.getMessage())
+                        : new Message.Failure(target.agentHost(), e.getMessage());
             } catch (IOException e) {
-                return new Message.Failure(me, describe(e));
+                return dumped[0] != null ? rolledBack(dumped[0], describe(e)) : new Message.Failure(me, describe(e));
             }
+            host.commit(dumped[0].dumpId());
             long t2 = System.nanoTime();
             phases.put("dump", ms(dumpedAt[0] - t1));
             phases.put("restore", ms(t2 - dumpedAt[0]));

@@ -21,9 +21,20 @@ public interface HostService {
 
     /**
      * Checkpoints a workload and writes its sealed bundle to {@code bundle} as it is produced. If the dump fails,
-     * the workload keeps running untouched.
+     * the workload keeps running untouched. If the bundle cannot be written, the workload is restored here at
+     * once. On success its images stay on this host under {@link DumpReport#dumpId()} until the caller settles
+     * the dump with exactly one of {@link #release}, {@link #commit} or {@link #rollback}.
      */
     DumpReport dump(DumpRequest request, OutputStream bundle, Hooks hooks) throws IOException;
+
+    /** The bundle reached its holder: drop the dump's images. CRIU's lock on its connections stays (see commit). */
+    void release(String dumpId);
+
+    /** The workload now runs on another host: drop the dump's images and release CRIU's lock on its connections. */
+    void commit(String dumpId);
+
+    /** The workload did not make it elsewhere: restore it here from the dump's images, as it was. */
+    RestoreReport rollback(String dumpId, Hooks hooks);
 
     /**
      * Opens (verifies) a sealed bundle read from {@code bundle} and restores it here. Nothing is restored unless

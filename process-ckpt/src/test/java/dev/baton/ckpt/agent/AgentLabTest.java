@@ -84,7 +84,7 @@ class AgentLabTest {
         assertEquals(List.of("a network-lock", "a post-dump", "b pre-restore", "b post-restore"), hooks.hooks);
         assertTrue(hooks.progress.contains("a seal 52428800/52428800"), hooks.progress.toString());
         assertTrue(hooks.progress.contains("b open 50331648/-1"), hooks.progress.toString());
-        assertEquals(List.of("dump web", "dumped"), hostA.events);
+        assertEquals(List.of("dump web", "dumped", "committed " + FakeHost.DUMP_ID), hostA.events);
         assertEquals(List.of("restore", "restored"), hostB.events);
     }
 

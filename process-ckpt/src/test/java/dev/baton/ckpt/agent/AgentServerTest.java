@@ -85,12 +85,12 @@ class AgentServerTest {
 
         assertEquals(BUNDLE.sha256(), received.sha256());
         assertEquals(BUNDLE.size(), received.count);
-        assertEquals(new DumpReport("web", FakeHost.PID, BUNDLE.size(), Map.of("dump", 1.5)), report);
+        assertEquals(new DumpReport("web", FakeHost.PID, FakeHost.DUMP_ID, BUNDLE.size(), Map.of("dump", 1.5)), report);
         assertEquals(List.of("a network-lock", "a post-dump"), hooks.hooks);
         assertEquals(List.of("a seal 8388608/52428800", "a seal 16777216/52428800", "a seal 25165824/52428800",
                 "a seal 33554432/52428800", "a seal 41943040/52428800", "a seal 50331648/52428800",
                 "a seal 52428800/52428800"), hooks.progress);
-        assertEquals(List.of("dump web", "dumped"), host.events);
+        assertEquals(List.of("dump web", "dumped", "released " + FakeHost.DUMP_ID), host.events);
     }
 
     @Test
@@ -225,6 +225,23 @@ class AgentServerTest {
         assertTrue(hostB.events.getLast().startsWith("restore rolled back: "), hostB.events.toString());
         assertEquals(2, hostA.events.size(), hostA.events.toString());
         assertTrue(hostA.events.getLast().startsWith("dump rolled back: "), hostA.events.toString());
+    }
+
+    @Test
+    void aShipWhoseTargetRefusesTheWholeBundleRestoresTheWorkloadOnTheSource() throws Exception {
+        FakeHost hostA = new FakeHost(BUNDLE);
+        FakeHost hostB = new FakeHost(BUNDLE);
+        hostB.restoreFailure = "port 8080 is taken on this host";
+        AgentServer b = agent(keysB, hostB);
+        AgentClient client = caller(agent(keysA, hostA));
+
+        AgentException e = assertThrows(AgentException.class,
+                () -> client.ship(DUMP_WEB, b.address(), RESTORE_HERE, Hooks.NONE));
+
+        assertEquals("a", e.host(), "the source reports: it is where the workload is now");
+        assertEquals("restore on b failed: port 8080 is taken on this host; web was restored here (pid "
+                + (FakeHost.PID + 2) + ")", e.remoteMessage());
+        assertEquals(List.of("dump web", "dumped", "rolled back " + FakeHost.DUMP_ID), hostA.events);
     }
 
     @Test

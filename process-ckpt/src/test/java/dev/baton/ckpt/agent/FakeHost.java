@@ -20,6 +20,7 @@ import java.util.function.LongConsumer;
  * reason, is recorded in {@link #events}.
  */
 final class FakeHost implements HostService {
+    static final String DUMP_ID = "web-dump-1";
     static final long PID = 4242;
     /** Progress is reported every this many bytes. */
     private static final long PROGRESS_STEP = 8 << 20;
@@ -70,12 +71,28 @@ final class FakeHost implements HostService {
             }
             hooks.reached("post-dump", PID);
             events.add("dumped");
-            return new DumpReport(request.workload(), PID, bundle.size(), Map.of("dump", 1.5));
+            return new DumpReport(request.workload(), PID, DUMP_ID, bundle.size(), Map.of("dump", 1.5));
         } catch (Exception e) {
             events.add("dump rolled back: " + e.getMessage());
             throw e instanceof IOException io ? io : new IOException("dump of " + request.workload() + " failed: "
                     + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void release(String dumpId) {
+        events.add("released " + dumpId);
+    }
+
+    @Override
+    public void commit(String dumpId) {
+        events.add("committed " + dumpId);
+    }
+
+    @Override
+    public RestoreReport rollback(String dumpId, Hooks hooks) {
+        events.add("rolled back " + dumpId);
+        return new RestoreReport("web", PID + 2, 0, Map.of("restore", 3.0));
     }
 
     @Override
