@@ -5,6 +5,7 @@ import dev.baton.ckpt.bundle.BundleFormat.Header;
 import dev.baton.ckpt.bundle.Manifest.FileEntry;
 import dev.baton.ckpt.keys.ClusterKeys;
 
+import javax.crypto.Mac;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,15 +72,15 @@ public final class BundleReader {
     }
 
     static Manifest read(InputStream source, ClusterKeys keys, FileSink sink, Progress progress) throws IOException {
-        MessageDigest running = BundleFormat.sha256();
-        DigestInputStream digesting = new DigestInputStream(new BufferedInputStream(source, 1 << 16), running);
-        DataInputStream raw = new DataInputStream(digesting);
+        DataInputStream raw = new DataInputStream(new BufferedInputStream(source, 1 << 16));
         Header header = BundleFormat.readHeader(raw, keys);
-        ChunkOpener opener = new ChunkOpener(raw, header, BundleFormat.contentKey(keys, header));
+        Mac structure = BundleFormat.structureMac(keys, header);
+        ChunkOpener opener = new ChunkOpener(raw, header, BundleFormat.contentKey(keys, header), structure);
         DataInputStream plain = new DataInputStream(opener);
         try {
             Manifest manifest = readManifest(plain);
             long total = manifest.totalSize();
+            WarmUp.ifWorthIt(total);
             progress.update(0, total);
             long[] done = {0};
             List<FileEntry> checked = new ArrayList<>();
@@ -109,7 +109,7 @@ public final class BundleReader {
             }
             if (plain.readUnsignedByte() != BundleFormat.END) throw malformed("more files than the manifest lists");
             if (!opener.atEnd()) throw malformed("data after the end record");
-            readTail(raw, digesting, running, header);
+            readTail(raw, header, structure.doFinal());
             return manifest.withFiles(checked);
         } catch (EOFException e) {
             // The chunks all authenticated and the last one is flagged: the writer itself stopped short.
@@ -141,22 +141,19 @@ public final class BundleReader {
         return m;
     }
 
-    /** After the last chunk: 'S', the signature over everything before it, then the end of the stream. */
-    private static void readTail(DataInputStream raw, DigestInputStream digesting, MessageDigest running,
-                                 Header header) throws IOException {
+    /** After the last chunk: 'S', the signature over the header and the structure MAC, then the end of the stream. */
+    private static void readTail(DataInputStream raw, Header header, byte[] structureMac) throws IOException {
         int tag = raw.read();
         if (tag < 0) throw new BundleException(Reason.TRUNCATED, "the stream ends before the signature");
         if (tag != BundleFormat.SIGNATURE) {
             throw new BundleException(Reason.TAMPERED, "byte " + tag + " after the last chunk, where the signature "
                     + "should start");
         }
-        byte[] digest = running.digest();
-        digesting.on(false);
         byte[] signature = raw.readNBytes(BundleFormat.SIGNATURE_BYTES);
         if (signature.length < BundleFormat.SIGNATURE_BYTES) {
             throw new BundleException(Reason.TRUNCATED, "the stream ends inside the signature");
         }
-        if (!BundleFormat.verifyTail(header, digest, signature)) {
+        if (!BundleFormat.verifyTail(header, structureMac, signature)) {
             throw new BundleException(Reason.TAMPERED, "the signature at the tail does not verify");
         }
         long extra = raw.transferTo(OutputStream.nullOutputStream());

@@ -5,6 +5,7 @@ import dev.baton.ckpt.bundle.BundleFormat.Header;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import java.io.DataInputStream;
@@ -20,12 +21,16 @@ import java.util.function.LongConsumer;
  * The plaintext side of a bundle being opened: reads frames from {@code in}, authenticates and decrypts each, and
  * serves its bytes; end of stream after the last chunk. Only authenticated bytes ever come out. Memory: one frame
  * and one chunk of plaintext.
+ *
+ * <p>Bytes served by {@code read} are the bundle's structure and go into the structure MAC; file contents go
+ * through {@link #copyTo}, into their own digest instead.
  */
 final class ChunkOpener extends InputStream {
     private final DataInputStream in;
     private final Header header;
     private final SecretKey key;
     private final Cipher cipher;
+    private final Mac structure;
     private final byte[] frame;
     private final byte[] plain;
     private int pos;
@@ -33,8 +38,9 @@ final class ChunkOpener extends InputStream {
     private long index;
     private boolean lastSeen;
 
-    ChunkOpener(DataInputStream in, Header header, SecretKey key) {
+    ChunkOpener(DataInputStream in, Header header, SecretKey key, Mac structure) {
         this.in = in;
+        this.structure = structure;
         this.header = header;
         this.key = key;
         this.frame = new byte[header.chunkSize() + BundleFormat.TAG_BYTES];
@@ -49,6 +55,7 @@ final class ChunkOpener extends InputStream {
     @Override
     public int read() throws IOException {
         if (!fill()) return -1;
+        structure.update(plain[pos]);
         return plain[pos++] & 0xff;
     }
 
@@ -58,6 +65,7 @@ final class ChunkOpener extends InputStream {
         if (!fill()) return -1;
         int n = Math.min(len, limit - pos);
         System.arraycopy(plain, pos, b, off, n);
+        structure.update(plain, pos, n);
         pos += n;
         return n;
     }

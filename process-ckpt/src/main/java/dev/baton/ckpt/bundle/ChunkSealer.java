@@ -3,6 +3,7 @@ package dev.baton.ckpt.bundle;
 import dev.baton.ckpt.bundle.BundleFormat.Header;
 
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import java.io.EOFException;
@@ -17,6 +18,9 @@ import java.util.function.LongConsumer;
  * The plaintext side of a bundle being sealed: bytes written here are cut into chunks, each encrypted and written
  * as a frame to {@code out}. A full chunk is only written when more bytes follow, so {@link #finish} can flag the
  * last one whatever the length. Memory: one chunk of plaintext and one frame.
+ *
+ * <p>Bytes written with {@code write} are the bundle's structure and go into the structure MAC; file contents go
+ * through {@link #writeFrom}, into their own digest instead.
  */
 final class ChunkSealer extends OutputStream {
     private static final int FRAME_HEADER = 5;
@@ -25,14 +29,16 @@ final class ChunkSealer extends OutputStream {
     private final Header header;
     private final SecretKey key;
     private final Cipher cipher;
+    private final Mac structure;
     private final byte[] plain;
     private final byte[] frame;
     private int filled;
     private long index;
     private boolean finished;
 
-    ChunkSealer(OutputStream out, Header header, SecretKey key) {
+    ChunkSealer(OutputStream out, Header header, SecretKey key, Mac structure) {
         this.out = out;
+        this.structure = structure;
         this.header = header;
         this.key = key;
         this.plain = new byte[header.chunkSize()];
@@ -51,6 +57,7 @@ final class ChunkSealer extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        structure.update(b, off, len);
         while (len > 0) {
             if (filled == plain.length) emit(false);
             int n = Math.min(len, plain.length - filled);
