@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -38,6 +39,9 @@ public final class BundleReader {
      * @throws BundleException whose {@link BundleException#reason()} says what is wrong
      */
     public static Manifest open(InputStream in, ClusterKeys keys, Path targetDir, Progress progress) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(progress, "progress");
         String step = "opening bundle into " + targetDir;
         try (Extraction extraction = Extraction.begin(targetDir)) {
             Manifest manifest = read(in, keys, extraction, progress);
@@ -56,6 +60,8 @@ public final class BundleReader {
      * @return the manifest, with each file's SHA-256
      */
     public static Manifest verify(InputStream in, ClusterKeys keys) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(keys, "keys");
         try {
             return read(in, keys, (name, mode) -> OutputStream.nullOutputStream(), Progress.NONE);
         } catch (BundleException e) {
@@ -95,7 +101,9 @@ public final class BundleReader {
                     throw malformed("file " + name + " (" + size + " B) where the manifest lists " + expected.name()
                             + " (" + expected.size() + " B)");
                 }
-                if ((mode & ~BundleFormat.MODE_BITS) != 0) throw malformed("mode 0" + Integer.toOctalString(mode) + " of " + name);
+                if ((mode & ~BundleFormat.MODE_BITS) != 0) {
+                    throw malformed("mode 0" + Integer.toOctalString(mode) + " of " + name);
+                }
                 MessageDigest digest = BundleFormat.sha256();
                 try (OutputStream out = sink.create(name, mode)) {
                     opener.copyTo(out, size, digest, n -> progress.update(done[0] += n, total));
@@ -119,7 +127,9 @@ public final class BundleReader {
 
     private static Manifest readManifest(DataInputStream plain) throws IOException {
         int length = plain.readInt();
-        if (length < 0 || length > BundleFormat.MAX_MANIFEST_BYTES) throw malformed("a manifest of " + length + " bytes");
+        if (length < 0 || length > BundleFormat.MAX_MANIFEST_BYTES) {
+            throw malformed("a manifest of " + length + " bytes");
+        }
         byte[] json = plain.readNBytes(length);
         if (json.length < length) throw new EOFException();
         Manifest m;

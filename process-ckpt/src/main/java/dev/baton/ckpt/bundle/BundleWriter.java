@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -23,6 +24,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -44,6 +46,10 @@ public final class BundleWriter {
      *                         fails; {@code out} then holds an incomplete bundle that no reader accepts
      */
     public static void seal(Path imageDir, Manifest partial, ClusterKeys keys, OutputStream out, Progress progress) {
+        Objects.requireNonNull(partial, "partial manifest");
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(progress, "progress");
         String step = "sealing " + imageDir;
         try {
             List<ImageFile> files = list(imageDir);
@@ -111,6 +117,8 @@ public final class BundleWriter {
             paths = s.sorted().toList();
         } catch (NoSuchFileException e) {
             throw new BundleException(Reason.UNSUPPORTED_IMAGE, "no such directory", e);
+        } catch (NotDirectoryException e) {
+            throw new BundleException(Reason.UNSUPPORTED_IMAGE, "not a directory", e);
         }
         List<ImageFile> files = new ArrayList<>();
         for (Path p : paths) {
