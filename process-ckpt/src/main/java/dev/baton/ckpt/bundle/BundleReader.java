@@ -81,9 +81,9 @@ public final class BundleReader {
         DataInputStream raw = new DataInputStream(new BufferedInputStream(source, 1 << 16));
         Header header = BundleFormat.readHeader(raw, keys);
         Mac structure = BundleFormat.structureMac(keys, header);
-        ChunkOpener opener = new ChunkOpener(raw, header, BundleFormat.contentKey(keys, header), structure);
-        DataInputStream plain = new DataInputStream(opener);
-        try {
+        try (ContentHasher hasher = new ContentHasher()) {
+            ChunkOpener opener = new ChunkOpener(raw, header, BundleFormat.contentKey(keys, header), structure, hasher);
+            DataInputStream plain = new DataInputStream(opener);
             Manifest manifest = readManifest(plain);
             long total = manifest.totalSize();
             WarmUp.ifWorthIt(total);
@@ -108,7 +108,7 @@ public final class BundleReader {
                 try (OutputStream out = sink.create(name, mode)) {
                     opener.copyTo(out, size, digest, n -> progress.update(done[0] += n, total));
                 }
-                byte[] actual = digest.digest();
+                byte[] actual = hasher.digest(digest);
                 byte[] recorded = plain.readNBytes(32);
                 if (!MessageDigest.isEqual(actual, recorded)) {
                     throw malformed("the SHA-256 recorded for " + name + " is not that of its bytes");

@@ -51,7 +51,7 @@ public final class BundleWriter {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(progress, "progress");
         String step = "sealing " + imageDir;
-        try {
+        try (ContentHasher hasher = new ContentHasher()) {
             List<ImageFile> files = list(imageDir);
             List<FileEntry> entries = files.stream().map(f -> new FileEntry(f.name(), f.size(), null)).toList();
             Manifest manifest = partial.completed(Instant.now(), keys.hostName(), entries);
@@ -62,7 +62,7 @@ public final class BundleWriter {
             Header header = BundleFormat.newHeader(keys);
             out.write(header.encoded());
             Mac structure = BundleFormat.structureMac(keys, header);
-            ChunkSealer sealer = new ChunkSealer(out, header, BundleFormat.contentKey(keys, header), structure);
+            ChunkSealer sealer = new ChunkSealer(out, header, BundleFormat.contentKey(keys, header), structure, hasher);
             DataOutputStream plain = new DataOutputStream(sealer);
             byte[] json = ManifestJson.write(manifest);
             plain.writeInt(json.length);
@@ -83,7 +83,7 @@ public final class BundleWriter {
                     throw new BundleException(Reason.UNSUPPORTED_IMAGE, f.name() + " shrank while being sealed ("
                             + e.getMessage() + " read)", e);
                 }
-                plain.write(digest.digest());
+                plain.write(hasher.digest(digest));
             }
             plain.writeByte(BundleFormat.END);
             sealer.finish();

@@ -114,12 +114,13 @@ class ForgedBundleTest {
 
     /** A bundle by host A with the given records, listed as they are in its manifest, encrypted and signed. */
     private byte[] forge(List<Entry> entries) {
-        try {
+        try (ContentHasher hasher = new ContentHasher()) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             Header header = BundleFormat.newHeader(hostA);
             bytes.write(header.encoded());
             Mac structure = BundleFormat.structureMac(hostA, header);
-            ChunkSealer sealer = new ChunkSealer(bytes, header, BundleFormat.contentKey(hostA, header), structure);
+            ChunkSealer sealer = new ChunkSealer(bytes, header, BundleFormat.contentKey(hostA, header), structure,
+                    hasher);
             DataOutputStream plain = new DataOutputStream(sealer);
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, Instant.now(), "4.2.1", "6.18", "host-a", null,
                     List.of(), entries.stream().map(e -> new FileEntry(e.name(), e.content().length, null)).toList());
