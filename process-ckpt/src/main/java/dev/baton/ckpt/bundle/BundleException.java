@@ -18,8 +18,11 @@ public final class BundleException extends RuntimeException {
         TAMPERED("tampered: modified after sealing"),
         /** The stream ends early (a cut transfer, a dropped last chunk). */
         TRUNCATED("truncated"),
-        /** Authentic (signed by a cluster host) but not a valid image: a bug or a misbehaving host. */
-        MALFORMED("malformed content from a trusted host"),
+        /**
+         * The chunks authenticate with the cluster's bundle key, but their content is not a valid image (unsafe
+         * names, files not as listed, hashes that do not match): a bug or a misbehaving host of the cluster.
+         */
+        MALFORMED("malformed content from inside the cluster"),
         /** The image directory holds something other than regular files with plain names. */
         UNSUPPORTED_IMAGE("the image directory cannot be sealed"),
         TARGET_EXISTS("the target directory already exists"),

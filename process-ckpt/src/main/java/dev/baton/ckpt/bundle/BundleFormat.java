@@ -5,8 +5,10 @@ import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.ckpt.keys.KeysException;
 
 import javax.crypto.KDF;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.HKDFParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -43,16 +45,24 @@ import java.util.Arrays;
  *                    nonce = prefix(7) || index(4) || last(1), AAD = SHA-256(header) || index(4) || last(1)
  * tail
  *   tag           1  'S'
- *   signature    64  Ed25519 by the signer over "baton-bundle v1 signature\0" || SHA-256(every byte before it)
+ *   signature    64  Ed25519 by the signer over "baton-bundle v1 signature\0" || SHA-256(header) || structure MAC
  * </pre>
- * This is the STREAM construction (as in age and Tink's streaming AEAD): the index in the nonce stops reordering
- * and dropping, the last flag stops truncation and appending at a chunk boundary, the header in the AAD binds each
- * chunk to its bundle. GCM is not key-committing; the key check commits the header to the key. The signatures
- * say which host sealed the bundle, which the symmetric key (shared by all hosts) cannot.
+ * The chunks are the STREAM construction (as in age and Tink's streaming AEAD): the index in the nonce stops
+ * reordering and dropping, the last flag stops truncation and appending at a chunk boundary, the header in the
+ * AAD binds each chunk to its bundle. GCM is not key-committing; the key check commits the header to the key.
  *
  * <p>The decrypted chunks carry: the manifest (u32 length, UTF-8 JSON), then per file {@code 'F'}, u16 name
  * length, name (UTF-8), u16 mode (permission bits), u64 size, the bytes, their SHA-256 (32 bytes); then
- * {@code 'E'}.
+ * {@code 'E'}. The <em>structure MAC</em> is HMAC-SHA256 (key: HKDF info "baton-bundle v1 structure mac") over
+ * all of that except the files' bytes, which their SHA-256 stands for.
+ *
+ * <p>Why the tail signature covers the plaintext's structure and not a hash of every ciphertext byte: it still
+ * covers everything (the header directly; each file through its SHA-256; the chunks because, for a given key and
+ * nonce, only one ciphertext decrypts to a given plaintext, and the chunking is fixed by the signed chunk size),
+ * yet sealing hashes each byte once instead of twice (SHA-256 is the slowest step, slower than AES-GCM). The
+ * symmetric key (which every host holds) lets any host make chunks that authenticate; the signature says which
+ * host made these. The MAC is keyed so that someone without the bundle key cannot test a guess of the content
+ * against the public signature.
  */
 final class BundleFormat {
     static final byte[] MAGIC = "BATONBDL".getBytes(StandardCharsets.US_ASCII);
@@ -82,6 +92,7 @@ final class BundleFormat {
     private static final byte[] TAIL_SIG_LABEL = label("baton-bundle v1 signature");
     private static final byte[] KEY_CHECK_INFO = label("baton-bundle v1 key check");
     private static final byte[] CONTENT_KEY_INFO = label("baton-bundle v1 content key");
+    private static final byte[] STRUCTURE_MAC_INFO = label("baton-bundle v1 structure mac");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private BundleFormat() {}
@@ -184,12 +195,23 @@ final class BundleFormat {
         return ByteBuffer.allocate(37).put(header.hash()).putInt((int) index).put((byte) (last ? 1 : 0)).array();
     }
 
-    static byte[] tailSignature(ClusterKeys keys, byte[] digest) {
-        return keys.sign(concat(TAIL_SIG_LABEL, digest));
+    /** The HMAC-SHA256 over the plaintext's structure (everything but the files' bytes), keyed for this bundle. */
+    static Mac structureMac(ClusterKeys keys, Header header) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(derive(keys.bundleKey(), header.salt(), STRUCTURE_MAC_INFO), "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK has no HmacSHA256", e);
+        }
     }
 
-    static boolean verifyTail(Header header, byte[] digest, byte[] signature) {
-        return verify(header.signer(), TAIL_SIG_LABEL, digest, signature);
+    static byte[] tailSignature(ClusterKeys keys, Header header, byte[] structureMac) {
+        return keys.sign(concat(TAIL_SIG_LABEL, concat(header.hash(), structureMac)));
+    }
+
+    static boolean verifyTail(Header header, byte[] structureMac, byte[] signature) {
+        return verify(header.signer(), TAIL_SIG_LABEL, concat(header.hash(), structureMac), signature);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.baton.ckpt.bundle.BundleFormat.Header;
 import dev.baton.ckpt.bundle.Manifest.FileEntry;
 import dev.baton.ckpt.keys.ClusterKeys;
 
+import javax.crypto.Mac;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -12,13 +13,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -38,6 +39,9 @@ public final class BundleReader {
      * @throws BundleException whose {@link BundleException#reason()} says what is wrong
      */
     public static Manifest open(InputStream in, ClusterKeys keys, Path targetDir, Progress progress) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(progress, "progress");
         String step = "opening bundle into " + targetDir;
         try (Extraction extraction = Extraction.begin(targetDir)) {
             Manifest manifest = read(in, keys, extraction, progress);
@@ -56,6 +60,8 @@ public final class BundleReader {
      * @return the manifest, with each file's SHA-256
      */
     public static Manifest verify(InputStream in, ClusterKeys keys) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(keys, "keys");
         try {
             return read(in, keys, (name, mode) -> OutputStream.nullOutputStream(), Progress.NONE);
         } catch (BundleException e) {
@@ -72,15 +78,15 @@ public final class BundleReader {
     }
 
     static Manifest read(InputStream source, ClusterKeys keys, FileSink sink, Progress progress) throws IOException {
-        MessageDigest running = BundleFormat.sha256();
-        DigestInputStream digesting = new DigestInputStream(new BufferedInputStream(source, 1 << 16), running);
-        DataInputStream raw = new DataInputStream(digesting);
+        DataInputStream raw = new DataInputStream(new BufferedInputStream(source, 1 << 16));
         Header header = BundleFormat.readHeader(raw, keys);
-        ChunkOpener opener = new ChunkOpener(raw, header, BundleFormat.contentKey(keys, header));
-        DataInputStream plain = new DataInputStream(opener);
-        try {
+        Mac structure = BundleFormat.structureMac(keys, header);
+        try (ContentHasher hasher = new ContentHasher()) {
+            ChunkOpener opener = new ChunkOpener(raw, header, BundleFormat.contentKey(keys, header), structure, hasher);
+            DataInputStream plain = new DataInputStream(opener);
             Manifest manifest = readManifest(plain);
             long total = manifest.totalSize();
+            WarmUp.ifWorthIt(total);
             progress.update(0, total);
             long[] done = {0};
             List<FileEntry> checked = new ArrayList<>();
@@ -95,12 +101,14 @@ public final class BundleReader {
                     throw malformed("file " + name + " (" + size + " B) where the manifest lists " + expected.name()
                             + " (" + expected.size() + " B)");
                 }
-                if ((mode & ~BundleFormat.MODE_BITS) != 0) throw malformed("mode 0" + Integer.toOctalString(mode) + " of " + name);
+                if ((mode & ~BundleFormat.MODE_BITS) != 0) {
+                    throw malformed("mode 0" + Integer.toOctalString(mode) + " of " + name);
+                }
                 MessageDigest digest = BundleFormat.sha256();
                 try (OutputStream out = sink.create(name, mode)) {
                     opener.copyTo(out, size, digest, n -> progress.update(done[0] += n, total));
                 }
-                byte[] actual = digest.digest();
+                byte[] actual = hasher.digest(digest);
                 byte[] recorded = plain.readNBytes(32);
                 if (!MessageDigest.isEqual(actual, recorded)) {
                     throw malformed("the SHA-256 recorded for " + name + " is not that of its bytes");
@@ -109,7 +117,7 @@ public final class BundleReader {
             }
             if (plain.readUnsignedByte() != BundleFormat.END) throw malformed("more files than the manifest lists");
             if (!opener.atEnd()) throw malformed("data after the end record");
-            readTail(raw, digesting, running, header);
+            readTail(raw, header, structure.doFinal());
             return manifest.withFiles(checked);
         } catch (EOFException e) {
             // The chunks all authenticated and the last one is flagged: the writer itself stopped short.
@@ -119,7 +127,9 @@ public final class BundleReader {
 
     private static Manifest readManifest(DataInputStream plain) throws IOException {
         int length = plain.readInt();
-        if (length < 0 || length > BundleFormat.MAX_MANIFEST_BYTES) throw malformed("a manifest of " + length + " bytes");
+        if (length < 0 || length > BundleFormat.MAX_MANIFEST_BYTES) {
+            throw malformed("a manifest of " + length + " bytes");
+        }
         byte[] json = plain.readNBytes(length);
         if (json.length < length) throw new EOFException();
         Manifest m;
@@ -141,22 +151,19 @@ public final class BundleReader {
         return m;
     }
 
-    /** After the last chunk: 'S', the signature over everything before it, then the end of the stream. */
-    private static void readTail(DataInputStream raw, DigestInputStream digesting, MessageDigest running,
-                                 Header header) throws IOException {
+    /** After the last chunk: 'S', the signature over the header and the structure MAC, then the end of the stream. */
+    private static void readTail(DataInputStream raw, Header header, byte[] structureMac) throws IOException {
         int tag = raw.read();
         if (tag < 0) throw new BundleException(Reason.TRUNCATED, "the stream ends before the signature");
         if (tag != BundleFormat.SIGNATURE) {
             throw new BundleException(Reason.TAMPERED, "byte " + tag + " after the last chunk, where the signature "
                     + "should start");
         }
-        byte[] digest = running.digest();
-        digesting.on(false);
         byte[] signature = raw.readNBytes(BundleFormat.SIGNATURE_BYTES);
         if (signature.length < BundleFormat.SIGNATURE_BYTES) {
             throw new BundleException(Reason.TRUNCATED, "the stream ends inside the signature");
         }
-        if (!BundleFormat.verifyTail(header, digest, signature)) {
+        if (!BundleFormat.verifyTail(header, structureMac, signature)) {
             throw new BundleException(Reason.TAMPERED, "the signature at the tail does not verify");
         }
         long extra = raw.transferTo(OutputStream.nullOutputStream());

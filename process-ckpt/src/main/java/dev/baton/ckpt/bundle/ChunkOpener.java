@@ -5,6 +5,7 @@ import dev.baton.ckpt.bundle.BundleFormat.Header;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import java.io.DataInputStream;
@@ -19,26 +20,36 @@ import java.util.function.LongConsumer;
 /**
  * The plaintext side of a bundle being opened: reads frames from {@code in}, authenticates and decrypts each, and
  * serves its bytes; end of stream after the last chunk. Only authenticated bytes ever come out. Memory: one frame
- * and one chunk of plaintext.
+ * and two chunks of plaintext (one being hashed while the next is decrypted).
+ *
+ * <p>Bytes served by {@code read} are the bundle's structure and go into the structure MAC; file contents go
+ * through {@link #copyTo}, into their own digest instead.
  */
 final class ChunkOpener extends InputStream {
     private final DataInputStream in;
     private final Header header;
     private final SecretKey key;
     private final Cipher cipher;
+    private final Mac structure;
+    private final ContentHasher hasher;
     private final byte[] frame;
-    private final byte[] plain;
+    private final byte[][] buffers;
+    private int current;
+    private byte[] plain;
     private int pos;
     private int limit;
     private long index;
     private boolean lastSeen;
 
-    ChunkOpener(DataInputStream in, Header header, SecretKey key) {
+    ChunkOpener(DataInputStream in, Header header, SecretKey key, Mac structure, ContentHasher hasher) {
         this.in = in;
+        this.structure = structure;
+        this.hasher = hasher;
         this.header = header;
         this.key = key;
         this.frame = new byte[header.chunkSize() + BundleFormat.TAG_BYTES];
-        this.plain = new byte[header.chunkSize()];
+        this.buffers = new byte[][] {new byte[header.chunkSize()], new byte[header.chunkSize()]};
+        this.plain = buffers[0];
         try {
             this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
         } catch (GeneralSecurityException e) {
@@ -49,6 +60,7 @@ final class ChunkOpener extends InputStream {
     @Override
     public int read() throws IOException {
         if (!fill()) return -1;
+        structure.update(plain[pos]);
         return plain[pos++] & 0xff;
     }
 
@@ -58,13 +70,14 @@ final class ChunkOpener extends InputStream {
         if (!fill()) return -1;
         int n = Math.min(len, limit - pos);
         System.arraycopy(plain, pos, b, off, n);
+        structure.update(plain, pos, n);
         pos += n;
         return n;
     }
 
     /**
      * Writes exactly {@code count} bytes to {@code out} straight from the chunk buffer, hashing them into
-     * {@code digest}.
+     * {@code digest} (in the background: take the result from {@link ContentHasher#digest}).
      *
      * @throws EOFException when the plaintext ends first
      */
@@ -73,7 +86,7 @@ final class ChunkOpener extends InputStream {
         while (remaining > 0) {
             if (!fill()) throw new EOFException((count - remaining) + " of " + count + " bytes");
             int n = (int) Math.min(remaining, limit - pos);
-            digest.update(plain, pos, n);
+            hasher.update(current, digest, plain, pos, n);
             out.write(plain, pos, n);
             pos += n;
             remaining -= n;
@@ -125,16 +138,20 @@ final class ChunkOpener extends InputStream {
         if (index >= BundleFormat.MAX_CHUNKS) {
             throw new BundleException(Reason.TAMPERED, "more than 2^32 chunks");
         }
+        int target = current ^ 1;
+        hasher.awaitBuffer(target);
         try {
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, BundleFormat.nonce(header, index, last)));
             cipher.updateAAD(BundleFormat.aad(header, index, last));
-            limit = cipher.doFinal(frame, 0, length, plain, 0);
+            limit = cipher.doFinal(frame, 0, length, buffers[target], 0);
         } catch (AEADBadTagException e) {
             throw new BundleException(Reason.TAMPERED, "chunk " + index + (last ? " (the last)" : "")
                     + " fails authentication: modified, moved or from another bundle", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM refused to decrypt chunk " + index, e);
         }
+        current = target;
+        plain = buffers[target];
         pos = 0;
         index++;
         lastSeen = last;

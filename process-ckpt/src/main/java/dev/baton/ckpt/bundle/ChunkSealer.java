@@ -3,6 +3,7 @@ package dev.baton.ckpt.bundle;
 import dev.baton.ckpt.bundle.BundleFormat.Header;
 
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import java.io.EOFException;
@@ -16,7 +17,11 @@ import java.util.function.LongConsumer;
 /**
  * The plaintext side of a bundle being sealed: bytes written here are cut into chunks, each encrypted and written
  * as a frame to {@code out}. A full chunk is only written when more bytes follow, so {@link #finish} can flag the
- * last one whatever the length. Memory: one chunk of plaintext and one frame.
+ * last one whatever the length. Memory: two chunks of plaintext (one being hashed while the other fills) and
+ * one frame.
+ *
+ * <p>Bytes written with {@code write} are the bundle's structure and go into the structure MAC; file contents go
+ * through {@link #writeFrom}, into their own digest instead.
  */
 final class ChunkSealer extends OutputStream {
     private static final int FRAME_HEADER = 5;
@@ -25,17 +30,24 @@ final class ChunkSealer extends OutputStream {
     private final Header header;
     private final SecretKey key;
     private final Cipher cipher;
-    private final byte[] plain;
+    private final Mac structure;
+    private final ContentHasher hasher;
+    private final byte[][] buffers;
     private final byte[] frame;
+    private int current;
+    private byte[] plain;
     private int filled;
     private long index;
     private boolean finished;
 
-    ChunkSealer(OutputStream out, Header header, SecretKey key) {
+    ChunkSealer(OutputStream out, Header header, SecretKey key, Mac structure, ContentHasher hasher) {
         this.out = out;
+        this.structure = structure;
+        this.hasher = hasher;
         this.header = header;
         this.key = key;
-        this.plain = new byte[header.chunkSize()];
+        this.buffers = new byte[][] {new byte[header.chunkSize()], new byte[header.chunkSize()]};
+        this.plain = buffers[0];
         this.frame = new byte[FRAME_HEADER + header.chunkSize() + BundleFormat.TAG_BYTES];
         try {
             this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
@@ -51,6 +63,7 @@ final class ChunkSealer extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        structure.update(b, off, len);
         while (len > 0) {
             if (filled == plain.length) emit(false);
             int n = Math.min(len, plain.length - filled);
@@ -63,7 +76,8 @@ final class ChunkSealer extends OutputStream {
 
     /**
      * Reads exactly {@code count} bytes from {@code in} straight into the chunk buffer, hashing them into
-     * {@code digest} and telling {@code onBytes} how many came each time.
+     * {@code digest} (in the background: take the result from {@link ContentHasher#digest}) and telling
+     * {@code onBytes} how many came each time.
      *
      * @throws EOFException when {@code in} ends first
      */
@@ -73,7 +87,7 @@ final class ChunkSealer extends OutputStream {
             if (filled == plain.length) emit(false);
             int n = in.read(plain, filled, (int) Math.min(remaining, plain.length - filled));
             if (n < 0) throw new EOFException((count - remaining) + " of " + count + " bytes");
-            digest.update(plain, filled, n);
+            hasher.update(current, digest, plain, filled, n);
             filled += n;
             remaining -= n;
             onBytes.accept(n);
@@ -104,6 +118,9 @@ final class ChunkSealer extends OutputStream {
         frame[3] = (byte) (length >>> 8);
         frame[4] = (byte) length;
         out.write(frame, 0, FRAME_HEADER + length);
+        current ^= 1;
+        hasher.awaitBuffer(current);
+        plain = buffers[current];
         filled = 0;
         index++;
     }

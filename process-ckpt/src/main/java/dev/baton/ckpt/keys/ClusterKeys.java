@@ -139,8 +139,8 @@ public final class ClusterKeys {
         checkValidNow(ca, dir.resolve(KeyFiles.CA_CERT).toString(), "the cluster CA");
         if (!Certificates.signedBy(host, ca)) {
             throw new KeysException(Reason.NOT_FROM_CA, dir.resolve(KeyFiles.HOST_CERT) + " (" + subject(host)
-                    + ", issued by " + host.getIssuerX500Principal().getName() + ") was not issued by the cluster CA in "
-                    + dir.resolve(KeyFiles.CA_CERT) + " (" + subject(ca) + ")");
+                    + ", issued by " + host.getIssuerX500Principal().getName() + ") was not issued by the cluster CA "
+                    + "in " + dir.resolve(KeyFiles.CA_CERT) + " (" + subject(ca) + ")");
         }
         checkValidNow(host, dir.resolve(KeyFiles.HOST_CERT).toString(), "this host's identity");
         if (!Certificates.keyMatches(hostKey, host)) {

@@ -57,7 +57,7 @@ final class ClusterTls extends SSLContext {
 
         @Override
         protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) {
-            throw new UnsupportedOperationException("the cluster TLS context is already initialised with the cluster keys");
+            throw new UnsupportedOperationException("the cluster TLS context is initialised with the cluster keys");
         }
 
         @Override
