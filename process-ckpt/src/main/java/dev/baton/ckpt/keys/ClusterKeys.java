@@ -1,5 +1,7 @@
 package dev.baton.ckpt.keys;
 
+import dev.baton.ckpt.BatonHome;
+
 import dev.baton.ckpt.keys.Certificates.Identity;
 import dev.baton.ckpt.keys.KeysException.Reason;
 
@@ -50,9 +52,6 @@ import java.util.List;
  * must leave the cluster means a new cluster ({@code init} again and re-issue).
  */
 public final class ClusterKeys {
-    /** Where {@code baton keys init} puts the keys when no directory is given. */
-    static final String DEFAULT_HOME = "/var/lib/baton";
-
     private final Path dir;
     private final X509Certificate ca;
     private final X509Certificate host;
@@ -70,10 +69,9 @@ public final class ClusterKeys {
         this.holdsCaKey = holdsCaKey;
     }
 
-    /** {@code $BATON_HOME/keys}, {@code BATON_HOME} defaulting to {@value #DEFAULT_HOME}. */
+    /** {@code $BATON_HOME/keys} (see {@link BatonHome}). */
     public static Path defaultDir() {
-        String home = System.getenv("BATON_HOME");
-        return Path.of(home == null || home.isBlank() ? DEFAULT_HOME : home).resolve("keys");
+        return BatonHome.resolve("keys");
     }
 
     /**
