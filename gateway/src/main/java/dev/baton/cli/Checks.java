@@ -1,5 +1,8 @@
 package dev.baton.cli;
 
+import dev.baton.ckpt.keys.ClusterKeys;
+import dev.baton.ckpt.keys.KeysException;
+
 import dev.baton.netns.NetNamespace;
 import dev.baton.socket.internal.ErrnoException;
 import dev.baton.socket.internal.Libc;
@@ -64,7 +67,8 @@ final class Checks {
                 safely("network namespaces", this::netns),
                 safely("TCP_REPAIR", this::tcpRepair),
                 safely("pidfd_open/pidfd_getfd", this::pidfd),
-                safely("userfaultfd", this::userfaultfd)));
+                safely("userfaultfd", this::userfaultfd),
+                safely("cluster keys", this::clusterKeys)));
         for (Capability c : CAPABILITIES) checks.add(safely(c.name(), () -> capability(c)));
         return checks;
     }
@@ -118,6 +122,21 @@ final class Checks {
             String needsRoot = Privileges.has(Privileges.CAP_SYS_ADMIN) ? "" : " (criu check needs root)";
             return Check.fail("criu check", e.getMessage().strip() + needsRoot,
                     AS_ROOT + "; if it still fails, " + INSTALL);
+        }
+    }
+
+    /** Needed to seal and open bundles and to talk to agents; not for socket work, so a warning. */
+    Check clusterKeys() {
+        Path dir = ClusterKeys.defaultDir();
+        if (!Files.exists(dir)) {
+            return Check.warn("cluster keys", "none in " + dir, "`baton keys init` (or copy this host's identity "
+                    + "made by `baton keys issue`), needed for bundles and agents");
+        }
+        try {
+            ClusterKeys keys = ClusterKeys.load(dir);
+            return Check.ok("cluster keys", "host " + keys.hostName() + " in " + dir);
+        } catch (KeysException e) {
+            return Check.fail("cluster keys", e.getMessage(), "fix or re-create the key directory " + dir);
         }
     }
 
