@@ -40,8 +40,14 @@ import java.util.regex.Pattern;
 public final class Workloads {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final String RECORD_SUFFIX = ".json";
-    /** Opens stdio inside the new namespaces, starts a session there, then becomes the workload. */
-    private static final String PRELUDE = "exec 0</dev/null 1>>\"$1\" 2>>\"$2\"; shift 2; exec setsid \"$@\"";
+    /**
+     * Runs as PID 1 of the new namespaces: detaches the namespace files (nsfs mounts such as /run/netns/NAME) the
+     * copied mount table holds — a namespace deleted later would leave a mount CRIU cannot recreate on restore —
+     * opens stdio inside the new mount namespace, starts a session there, then becomes the workload.
+     */
+    private static final String PRELUDE = "for m in $(awk '{for (i = 7; i <= NF; i++) if ($i == \"-\") {"
+            + " if ($(i + 1) == \"nsfs\") print $5; break } }' /proc/self/mountinfo); do umount -l \"$m\"; done;"
+            + " exec 0</dev/null 1>>\"$1\" 2>>\"$2\"; shift 2; exec setsid \"$@\"";
     private static final long START_TIMEOUT_MS = 5_000;
 
     private final Path dir;
@@ -105,8 +111,11 @@ public final class Workloads {
             throw new WorkloadException("cannot start " + String.join(" ", command) + ": " + e.getMessage(), e);
         }
         long root = awaitRoot(launcher, stderr);
+        awaitExec(root, command);
         OptionalLong ticks = ProcTree.startTicks(root);
-        if (ticks.isEmpty()) throw new WorkloadException(chosen + " exited at once; see " + stderr);
+        if (ticks.isEmpty() || !ProcTree.isAlive(root, ticks.getAsLong())) {
+            throw new WorkloadException(chosen + " exited at once: " + tail(stderr) + " (" + stderr + ")");
+        }
         Workload w = new Workload(chosen, root, ticks.getAsLong(), netns, command, stdout, stderr, Instant.now());
         record(w);
         return w;
@@ -131,6 +140,30 @@ public final class Workloads {
         }
         launcher.destroyForcibly();
         throw new WorkloadException("the workload's root process did not appear within " + START_TIMEOUT_MS + " ms");
+    }
+
+    /**
+     * Waits until the root has run the prelude and become the command (its argv is the command's), so that a
+     * record never points at a half-set-up process. A command that exits at once ends the wait too.
+     */
+    private static void awaitExec(long root, List<String> command) {
+        String expected = String.join("\0", command) + "\0";
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+        Path cmdline = Path.of("/proc", Long.toString(root), "cmdline");
+        while (System.nanoTime() < deadline) {
+            try {
+                String now = Files.readString(cmdline);
+                if (now.isEmpty() || now.equals(expected)) return; // empty: a zombie, it failed to start
+                boolean prelude = now.contains("\0baton-run\0") || now.startsWith("setsid\0");
+                if (!prelude) return; // a program that rewrote its own argv
+                Thread.sleep(1);
+            } catch (IOException gone) {
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static String tail(Path file) {

@@ -59,6 +59,16 @@ class WorkloadsTest {
     }
 
     @Test
+    void theWorkloadsMountTableHoldsNoNamespaceFilesThatCouldVanishBeforeARestore() throws Exception {
+        assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).contains(" - nsfs "),
+                "the lab's /run/netns entries are nsfs mounts here");
+        Workload w = workloads.start("quiet", List.of("sleep", "60"), lab.host("a").nsName());
+        String mounts = Files.readString(Path.of("/proc", Long.toString(w.rootPid()), "mountinfo"));
+        assertFalse(mounts.contains(" - nsfs "), mounts);
+        assertTrue(mounts.contains(" /proc "), "it has a /proc of its own");
+    }
+
+    @Test
     void stdioGoesToFilesAndTheWorkloadHasNoOtherDescriptors() throws Exception {
         Workload w = workloads.start(null, List.of("sh", "-c", "echo out; echo err >&2; ls /proc/self/fd; sleep 60"),
                 lab.host("a").nsName());
@@ -84,10 +94,12 @@ class WorkloadsTest {
     }
 
     @Test
-    void aCommandThatCannotStartIsReportedAndNotRecordedAsRunning() {
-        Workload w = workloads.start("ghost", List.of("/nonexistent/program"), null);
-        for (int i = 0; i < 200 && Workloads.isRunning(w); i++) sleep(5);
-        assertFalse(workloads.status(w).running());
+    void aCommandThatCannotStartIsReportedWithItsErrorAndNotRecorded() {
+        WorkloadException e = assertThrows(WorkloadException.class,
+                () -> workloads.start("ghost", List.of("/nonexistent/program"), null));
+        assertTrue(e.getMessage().startsWith("ghost exited at once: "), e.getMessage());
+        assertTrue(e.getMessage().contains("/nonexistent/program"), e.getMessage());
+        assertTrue(workloads.find("ghost").isEmpty());
     }
 
     @Test
