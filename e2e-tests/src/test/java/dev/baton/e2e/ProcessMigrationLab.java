@@ -75,6 +75,7 @@ final class ProcessMigrationLab implements AutoCloseable {
     /** Builds the hosts and starts capturing the peer's TCP traffic on port 7000; {@code home} holds the state. */
     static ProcessMigrationLab create(Path home) throws Exception {
         SocketCapture.warmUp();
+        Checkpointer.warmUp(); // the bundle's crypto compiled: sealing and opening are then not the freeze
         NetnsLab lab = NetnsLab.create("peer", "a", "b");
         ProcessMigrationLab m = null;
         try {
