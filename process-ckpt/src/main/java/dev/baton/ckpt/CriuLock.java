@@ -4,6 +4,7 @@ import dev.baton.netns.Commands;
 import dev.baton.netns.NetNamespace;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,14 +20,39 @@ import java.util.regex.Pattern;
  */
 record CriuLock(NetNamespace netns, String table) {
     private static final Pattern TABLE = Pattern.compile("inet (CRIU-[A-Za-z0-9-]+)");
+    private static final Pattern RUN_ID = Pattern.compile("CRIU run id = ([A-Za-z0-9-]+)");
 
-    /** The lock table a dump made, read from its CRIU log. */
+    /**
+     * The lock table a dump made. Its log names it when the dump locked connections; a tree without any still
+     * gets the table, named after the dump's run id (cut to nftables' name limit), so it is then looked up among
+     * the namespace's tables by that id.
+     */
     static Optional<CriuLock> fromDumpLog(NetNamespace netns, Path dumpLog) {
+        String runId = null;
         try (var lines = Files.lines(dumpLog)) {
-            return lines.map(TABLE::matcher).filter(Matcher::find).findFirst().map(m -> new CriuLock(netns, m.group(1)));
-        } catch (IOException e) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                Matcher table = TABLE.matcher(line);
+                if (table.find()) return Optional.of(new CriuLock(netns, table.group(1)));
+                Matcher id = RUN_ID.matcher(line);
+                if (id.find()) runId = id.group(1); // swrk logs its own first, then the dump's
+            }
+        } catch (IOException | UncheckedIOException e) {
             return Optional.empty();
         }
+        return runId == null ? Optional.empty() : byRunId(netns, runId);
+    }
+
+    private static Optional<CriuLock> byRunId(NetNamespace netns, String runId) {
+        String full = "CRIU-" + runId;
+        try {
+            for (String line : netns.exec(null, "nft", "list", "tables").split("\n")) {
+                String name = line.startsWith("table inet ") ? line.substring("table inet ".length()).strip() : "";
+                if (name.length() > "CRIU-".length() && full.startsWith(name)) return Optional.of(new CriuLock(netns, name));
+            }
+        } catch (RuntimeException noNft) {
+            // no table to find
+        }
+        return Optional.empty();
     }
 
     /** Deletes the table; a table that is gone already (restored in this namespace) is fine. */

@@ -2,6 +2,7 @@ package dev.baton.ckpt;
 
 import dev.baton.ckpt.image.InetSocketImage;
 import dev.baton.netns.NetNamespace;
+import dev.baton.socket.StateJson;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -53,7 +54,7 @@ final class RestorePreflight {
     }
 
     private static String describe(InetSocketImage s) {
-        return (s.isListening() ? "listening socket " : "connection ") + s.local()
-                + (s.isListening() ? "" : " -> " + s.remote());
+        return (s.isListening() ? "listening socket " : "connection ") + StateJson.format(s.local())
+                + (s.isListening() ? "" : " -> " + StateJson.format(s.remote()));
     }
 }

@@ -1,0 +1,560 @@
+package dev.baton.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.ckpt.BatonHome;
+import dev.baton.ckpt.CheckpointException;
+import dev.baton.ckpt.Checkpointer.Dumped;
+import dev.baton.ckpt.agent.Hooks;
+import dev.baton.ckpt.agent.RestoreReport;
+import dev.baton.ckpt.agent.RestoreRequest;
+import dev.baton.ckpt.bundle.BundleException;
+import dev.baton.ckpt.workload.Workload;
+import dev.baton.ckpt.workload.Workloads;
+import dev.baton.cli.Cli;
+import dev.baton.demo.EndpointProcess;
+import dev.baton.e2e.ProcessMigrationLab.Migration;
+import dev.baton.e2e.ProcessMigrationLab.Tick;
+import dev.baton.socket.ProcessSockets;
+import dev.baton.socket.SocketEntry;
+import dev.baton.socket.StateJson;
+import dev.baton.socket.TcpState;
+import dev.baton.socket.audit.WireReport;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import static dev.baton.e2e.ProcessMigrationLab.awaitTicks;
+import static dev.baton.e2e.ProcessMigrationLab.outputOf;
+import static dev.baton.e2e.ProcessMigrationLab.peerConnection;
+import static dev.baton.e2e.ProcessMigrationLab.ticks;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Whole-process migration: a stateful server (EchoCounter, a JVM) is checkpointed by CRIU on host a, sealed into
+ * a bundle, and restored on host b with its socket's address rewritten, while its peer keeps its connection — and
+ * whatever goes wrong on the way leaves the workload running, or restorable where it was.
+ */
+@Tag("privileged")
+class ProcessMigrationTest {
+    private static final int RATE = 100_000;
+
+    @TempDir
+    Path home;
+
+    @Test
+    void aWorkloadWithALiveConnectionMovesToAnotherHostAndBackWhileItsPeerStreamsOnByteExact() throws Exception {
+        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+            Workload w = m.startEchoCounter("echo", "a");
+            try (EndpointProcess peer = startPeer(m)) {
+                SocketEntry peerEnd = peerConnection(peer.pid());
+                awaitEchoed(peer, RATE / 2);
+
+                for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
+                    peer.send("RESET"); // the longest gap is measured per move
+                    long readBefore = peer.stats().read();
+                    Migration done = m.migrate("echo", peer.pid(), move[0], move[1]);
+                    awaitEchoed(peer, readBefore + RATE);
+                    EndpointProcess.Stats stats = peer.stats();
+                    System.out.printf("%s%n  peer's longest read gap %.1f ms%n", done, stats.longestGapMs());
+                    assertTrue(stats.clean(), "the peer read its echo back byte for byte: " + stats);
+                    assertEquals(m.host(move[1]).nsName(), m.workloads().get("echo").netns(),
+                            "the workload is recorded in " + move[1]);
+                    assertContinued(w, done.outputLinesAtDump());
+                }
+
+                peer.send("STOP");
+                EndpointProcess.Stats end = drained(peer);
+                assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
+                assertStartedOnce(w);
+                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
+                assertCleanMove(m.audit(peerEnd.local()), end.read());
+            }
+        }
+    }
+
+    /**
+     * socat, knowing nothing of Baton, sends pseudo-random bytes from its stdin (fed slowly through a pipe) and
+     * writes what comes back to a file: after a → b → a the file is exactly what was sent.
+     */
+    @Test
+    void anUnmodifiedSocatPeerGetsBackEveryByteItSentWhileTheWorkloadMovesToAnotherHostAndBack() throws Exception {
+        Path sent = home.resolve("sent.bin");
+        Path received = home.resolve("received.bin");
+        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+            Workload w = m.startEchoCounter("echo", "a");
+            Process socat = new ProcessBuilder(m.host("peer").command("socat", "-",
+                    "TCP:" + StateJson.format(m.service("a"))))
+                    .redirectOutput(received.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try {
+                int pid = (int) socat.pid();
+                ProcessMigrationLab.await("socat's connection", Duration.ofSeconds(10), () -> hasConnection(pid));
+                SocketEntry peerEnd = peerConnection(pid);
+                try (RandomFeeder feeder = new RandomFeeder(socat.getOutputStream(), sent)) {
+                    awaitSize(received, RATE / 2);
+                    for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
+                        long before = Files.size(received);
+                        Migration done = m.migrate("echo", pid, move[0], move[1]);
+                        awaitSize(received, before + RATE);
+                        System.out.println("socat: " + done);
+                        assertContinued(w, done.outputLinesAtDump());
+                    }
+                    feeder.stop();
+                    assertNull(feeder.failure, "feeding socat's stdin");
+                }
+                ProcessMigrationLab.await("socat's output to catch up with its input", Duration.ofSeconds(20),
+                        () -> size(received) == size(sent));
+                System.out.printf("socat sent %d bytes and received %d%n", Files.size(sent), Files.size(received));
+                assertEquals(-1, Files.mismatch(sent, received), "socat received exactly what it sent");
+                assertTrue(Files.size(sent) > 2L * RATE, "bytes flowed across both moves: " + Files.size(sent));
+                assertTrue(socat.isAlive(), "socat still runs");
+                assertSamePeerSocket(pid, peerEnd, m.service("a"));
+                assertCleanMove(m.audit(peerEnd.local()), Files.size(received));
+            } finally {
+                end(socat);
+            }
+        }
+    }
+
+    /**
+     * CRIU's own lock holds the connection on a while a restore on b is refused (a squatter listens on b:7000);
+     * the bundle then restores on a through the CLI, the lock goes, and the peer — never touched — streams on.
+     */
+    @Test
+    void aRestoreOntoAHostWhosePortIsTakenFailsNamingThePortAndTheSourceRestoresTheBundleThroughTheCli()
+            throws Exception {
+        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+            Workload w = m.startEchoCounter("echo", "a");
+            Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            try (EndpointProcess peer = startPeer(m)) {
+                ProcessMigrationLab.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
+                        () -> listens((int) squatter.pid()));
+                SocketEntry peerEnd = peerConnection(peer.pid());
+                awaitEchoed(peer, RATE / 2);
+                peer.send("RESET");
+
+                Path bundle = home.resolve("echo.bundle");
+                Cli dump = cli(m, "ckpt", "dump", "--name", "echo", "--out", bundle.toString());
+                int linesAtDump = outputOf(w).size();
+                long readAtDump = peer.stats().read();
+                System.out.print(dump.out());
+                assertTrue(m.nftTables("a").contains("table inet CRIU-"), "CRIU's lock holds the flow on a: "
+                        + m.nftTables("a"));
+                byte[] sealed = sha256(bundle);
+
+                CheckpointException refused;
+                try (InputStream in = Files.newInputStream(bundle)) {
+                    refused = assertThrows(CheckpointException.class, () -> m.checkpointer().restore(
+                            rewrite(m, "a", "b"), in, Hooks.NONE));
+                }
+                System.out.println("refused: " + refused.getMessage());
+                assertTrue(refused.getMessage().contains("port 7000 is already in use"), refused.getMessage());
+                assertTrue(refused.getMessage().contains("nothing was restored"), refused.getMessage());
+                assertEquals(List.of((int) squatter.pid()), m.processesIn("b"), "nothing but the squatter runs in b");
+                assertArrayEquals(sealed, sha256(bundle), "the bundle is untouched");
+                assertEquals(List.of(), m.imageDirs(), "no unpacked images are left");
+                assertFalse(Workloads.isRunning(m.workloads().get("echo")));
+
+                Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("a").nsName());
+                System.out.print(restore.out());
+                assertTrue(restore.out().startsWith("echo restored as PID "), restore.out());
+                assertFalse(m.nftTables("a").contains("CRIU-"), "CRIU's lock is gone: " + m.nftTables("a"));
+                assertEquals("no CRIU lock is held here for echo", cli(m, "ckpt", "unlock", "echo").out().strip());
+
+                awaitEchoed(peer, readAtDump + RATE);
+                assertContinued(w, linesAtDump);
+                peer.send("STOP");
+                EndpointProcess.Stats end = drained(peer);
+                System.out.printf("peer's longest read gap %.1f ms (its retransmissions backed off while locked)%n",
+                        end.longestGapMs());
+                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
+                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
+                assertCleanWire(m.audit(peerEnd.local()), end.read());
+            } finally {
+                end(squatter);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "a throwing {0} hook")
+    @ValueSource(strings = {"pre-dump", "post-dump"})
+    void aDumpThatFailsLeavesTheWorkloadRunningWithItsConnectionAndNoImages(String hook) throws Exception {
+        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+            Workload w = m.startEchoCounter("echo", "a");
+            try (EndpointProcess peer = startPeer(m)) {
+                SocketEntry peerEnd = peerConnection(peer.pid());
+                awaitEchoed(peer, RATE / 2);
+                Hooks refusing = new Hooks() {
+                    @Override
+                    public void reached(String point, long pid) {
+                        if (point.equals(hook)) throw new IllegalStateException("the gateway refused at " + hook);
+                    }
+                };
+
+                long readBefore = peer.stats().read();
+                int ticksBefore = ticks(w).size();
+                CheckpointException e = assertThrows(CheckpointException.class,
+                        () -> m.checkpointer().checkpoint("echo", false, refusing));
+                System.out.println(hook + ": " + e.getMessage());
+                assertTrue(e.getMessage().contains("dump of echo failed, it keeps running"), e.getMessage());
+                assertTrue(e.getMessage().contains("the gateway refused at " + hook), e.getMessage());
+                assertTrue(Workloads.isRunning(w), "the workload still runs as PID " + w.rootPid());
+                assertEquals(List.of(), m.imageDirs(), "no images are left behind");
+                assertFalse(m.nftTables("a").contains("CRIU-"), "no CRIU lock is left: " + m.nftTables("a"));
+
+                assertCounting(awaitTicks(w, ticksBefore, 5));
+                awaitEchoed(peer, readBefore + RATE);
+                peer.send("STOP");
+                EndpointProcess.Stats end = drained(peer);
+                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
+                assertCleanWire(m.audit(peerEnd.local()), end.read());
+            }
+        }
+    }
+
+    @Test
+    void aTamperedBundleIsRefusedBeforeAnythingIsRestoredAndTheOriginalThenRestores() throws Exception {
+        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+            Workload w = m.startEchoCounter("echo", "a");
+            awaitTicks(w, 0, 3);
+            Dumped dump = m.checkpointer().checkpoint("echo", true, Hooks.NONE);
+            int linesAtDump = outputOf(w).size();
+            Path bundle = home.resolve("echo.bundle");
+            try (OutputStream out = Files.newOutputStream(bundle)) {
+                m.checkpointer().seal(dump, out, Hooks.NONE);
+            }
+            m.checkpointer().discardImages(dump);
+            Path tampered = home.resolve("tampered.bundle");
+            byte[] bytes = Files.readAllBytes(bundle);
+            bytes[bytes.length / 2] ^= 0x01;
+            Files.write(tampered, bytes);
+
+            BundleException refused;
+            try (InputStream in = Files.newInputStream(tampered)) {
+                refused = assertThrows(BundleException.class,
+                        () -> m.checkpointer().restore(rewrite(m, "a", "b"), in, Hooks.NONE));
+            }
+            System.out.println("refused: " + refused.getMessage());
+            assertEquals(BundleException.Reason.TAMPERED, refused.reason(), refused.getMessage());
+            assertEquals(List.of(), m.processesIn("b"), "nothing was started in b");
+            assertEquals(List.of(), m.imageDirs(), "no images are left behind");
+            assertFalse(Workloads.isRunning(m.workloads().get("echo")));
+
+            RestoreReport restored;
+            try (InputStream in = Files.newInputStream(bundle)) {
+                restored = m.checkpointer().restore(rewrite(m, "a", "b"), in, Hooks.NONE);
+            }
+            System.out.println("restored: " + restored);
+            assertEquals(m.host("b").nsName(), m.workloads().get("echo").netns());
+            assertContinued(w, linesAtDump);
+            assertEquals("hello", echoFrom(m, "b", "hello"), "the restored EchoCounter serves on b");
+        }
+    }
+
+    /** The operator's path, all through the CLI (in this JVM, its state directory given by baton.home). */
+    @Test
+    void theCliRunsAWorkloadDumpsItAndRestoresItOnAnotherHostWherePsShowsItServing() throws Exception {
+        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+            List<String> run = new ArrayList<>(List.of("run", "--name", "echo", "--netns", m.host("a").nsName(), "--"));
+            run.addAll(ProcessMigrationLab.echoCounterCommand());
+            Cli started = cli(m, run.toArray(String[]::new));
+            assertTrue(started.out().startsWith("echo running as PID "), started.out());
+            Workload w = m.workloads().get("echo");
+            ProcessMigrationLab.awaitListening(w);
+
+            JsonNode before = psEntry(m, "echo");
+            assertTrue(before.get("running").asBoolean(), before.toString());
+            assertEquals(m.host("a").nsName(), before.get("netns").asText());
+            assertEquals(w.rootPid(), before.get("pid").asLong());
+            assertListens(before);
+
+            Path bundle = home.resolve("echo.bundle");
+            Cli dump = cli(m, "ckpt", "dump", "--name", "echo", "--out", bundle.toString());
+            int linesAtDump = outputOf(w).size();
+            System.out.print(dump.out());
+            assertTrue(dump.out().startsWith("echo (pid " + w.rootPid() + ") dumped into " + bundle), dump.out());
+            assertFalse(psEntry(m, "echo").get("running").asBoolean(), "gone from a once dumped");
+
+            Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("b").nsName(),
+                    "--rewrite", m.host("a").address().getHostAddress() + "=" + m.host("b").address().getHostAddress());
+            System.out.print(restore.out());
+            assertTrue(restore.out().startsWith("echo restored as PID "), restore.out());
+
+            JsonNode after = psEntry(m, "echo");
+            assertTrue(after.get("running").asBoolean(), after.toString());
+            assertEquals(m.host("b").nsName(), after.get("netns").asText());
+            assertNotEquals(w.rootPid(), after.get("pid").asLong(), "a new root PID on this host");
+            assertListens(after);
+            assertContinued(w, linesAtDump);
+            assertEquals("hello", echoFrom(m, "b", "hello"), "the restored EchoCounter serves on b");
+
+            Cli unlock = cli(m, "ckpt", "unlock", "echo");
+            System.out.print(unlock.out());
+            assertTrue(unlock.out().startsWith("released nft table inet CRIU-"), "the dump's lock on a is released: "
+                    + unlock.out());
+            assertFalse(m.nftTables("a").contains("CRIU-"), "no CRIU lock is left on a: " + m.nftTables("a"));
+            assertEquals("echo stopped", cli(m, "stop", "echo").out().strip());
+            assertFalse(psEntry(m, "echo").get("running").asBoolean());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static EndpointProcess startPeer(ProcessMigrationLab m) throws Exception {
+        EndpointProcess peer = EndpointProcess.start("peer", m.host("peer").netns(), "connect",
+                StateJson.format(m.service("a")), "--echo", "--rate", Integer.toString(RATE));
+        try {
+            peer.await("CONNECTED", Duration.ofSeconds(30));
+            return peer;
+        } catch (RuntimeException | Error e) {
+            peer.close();
+            throw e;
+        }
+    }
+
+    private static RestoreRequest rewrite(ProcessMigrationLab m, String from, String to) {
+        return new RestoreRequest(Map.of(m.host(from).address().getHostAddress(), m.host(to).address().getHostAddress()),
+                m.host(to).nsName(), false);
+    }
+
+    /**
+     * Runs {@code baton ARGS} in this JVM with the lab's state directory and keys, and expects it to succeed.
+     * The property is set only for the call: nothing else in this JVM sees it.
+     */
+    private static Cli cli(ProcessMigrationLab m, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (args[0].equals("ckpt") && (args[1].equals("dump") || args[1].equals("restore"))) {
+            all.addAll(List.of("--keys", m.keysDir().toString()));
+        }
+        System.setProperty(BatonHome.PROPERTY, m.home().toString());
+        try {
+            Cli r = Cli.run(all.toArray(String[]::new));
+            assertEquals(0, r.exitCode(), "baton " + String.join(" ", args) + ": " + r.err());
+            return r;
+        } finally {
+            System.clearProperty(BatonHome.PROPERTY);
+        }
+    }
+
+    /** EchoCounter listens on the wildcard address, port 7000 (a JVM's dual-stack socket shows as [::]). */
+    private static void assertListens(JsonNode ps) {
+        assertEquals(1, ps.get("listening").size(), ps.toString());
+        String listening = ps.get("listening").get(0).asText();
+        assertTrue(listening.equals("0.0.0.0:7000") || listening.equals("[0:0:0:0:0:0:0:0]:7000"), ps.toString());
+    }
+
+    private static JsonNode psEntry(ProcessMigrationLab m, String name) throws IOException {
+        JsonNode all = new ObjectMapper().readTree(cli(m, "ps", "--json").out());
+        for (JsonNode n : all) {
+            if (n.get("name").asText().equals(name)) return n;
+        }
+        throw new AssertionError("baton ps does not list " + name + ": " + all);
+    }
+
+    /** Sends {@code text} to the EchoCounter on {@code host} from the peer host and returns what came back. */
+    private static String echoFrom(ProcessMigrationLab m, String host, String text) throws Exception {
+        InetSocketAddress service = m.service(host);
+        return m.host("peer").netns().call(() -> {
+            try (SocketChannel c = SocketChannel.open(service)) {
+                c.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer back = ByteBuffer.allocate(text.length());
+                while (back.hasRemaining() && c.read(back) >= 0) {
+                    // until all of it is back
+                }
+                return new String(back.array(), 0, back.position(), StandardCharsets.US_ASCII);
+            }
+        });
+    }
+
+    /**
+     * The workload's ticks go on from where the dump froze them: the first tick after the restore follows the last
+     * one before it, the count never restarts, and the echoed counter keeps growing (or holds, without a peer).
+     */
+    private static void assertContinued(Workload w, int outputLinesAtDump) throws Exception {
+        List<Tick> atDump = ticks(outputOf(w).subList(0, outputLinesAtDump));
+        List<Tick> all = awaitTicks(w, atDump.size(), 5);
+        assertCounting(all);
+        Tick lastBefore = atDump.getLast();
+        Tick firstAfter = all.get(atDump.size());
+        assertTrue(firstAfter.n() > lastBefore.n(), "first tick after the restore " + firstAfter
+                + " comes after the last before the dump " + lastBefore);
+        assertStartedOnce(w);
+    }
+
+    /** Ticks go 0, 1, 2, … without a restart (back to 0) or a jump, and echoed never goes back. */
+    private static void assertCounting(List<Tick> ticks) {
+        for (int i = 0; i < ticks.size(); i++) {
+            assertEquals(i, ticks.get(i).n(), "tick numbers count on without restarting: " + ticks);
+            if (i > 0) {
+                assertTrue(ticks.get(i).echoed() >= ticks.get(i - 1).echoed(), "echoed never goes back: " + ticks);
+            }
+        }
+    }
+
+    private static void assertStartedOnce(Workload w) {
+        assertEquals(1, outputOf(w).stream().filter(l -> l.startsWith("LISTENING")).count(),
+                "EchoCounter started once: it was moved, never restarted");
+    }
+
+    /** The peer still has the same socket on the same fd, aimed where it should be, established. */
+    private static void assertSamePeerSocket(int pid, SocketEntry before, InetSocketAddress aimedAt) {
+        SocketEntry now = peerConnection(pid);
+        assertEquals(before.fd(), now.fd(), "same fd");
+        assertEquals(before.inode(), now.inode(), "same socket");
+        assertEquals(before.local(), now.local(), "same local end");
+        assertEquals(aimedAt, now.remote());
+        assertEquals(TcpState.ESTABLISHED, now.state());
+    }
+
+    private static void assertCleanWire(WireReport wire, long bytesToPeer) {
+        System.out.println("wire at the peer: " + wire.summary());
+        assertEquals(0, wire.rstCount(), "no RST on the wire: " + wire);
+        assertEquals(0, wire.toPeer().unfilledHoleBytes() + wire.fromPeer().unfilledHoleBytes(), "no hole: " + wire);
+        assertTrue(wire.toPeer().payloadBytes() >= bytesToPeer, "the wire carried the whole stream: " + wire);
+    }
+
+    /**
+     * {@link #assertCleanWire}, and the re-pointed peer sent nothing twice: its send queue was trimmed to what the
+     * image had received. (Towards the peer, the workload may retransmit once while the hold drops the peer's ACKs
+     * before the dump; the peer's kernel discards that copy — the byte-exact streams show nothing is delivered twice.)
+     */
+    private static void assertCleanMove(WireReport wire, long bytesToPeer) {
+        assertCleanWire(wire, bytesToPeer);
+        assertEquals(0, wire.fromPeer().duplicates(), "the peer re-sent nothing the workload had: " + wire);
+    }
+
+    /** Waits until the peer has read at least {@code bytes} of its echo, each byte as expected. */
+    private static void awaitEchoed(EndpointProcess peer, long bytes) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            EndpointProcess.Stats s = peer.stats();
+            if (s.read() >= bytes) return;
+            if (!s.clean() || System.nanoTime() > deadline) fail("the echo did not reach " + bytes + " bytes: " + s);
+            Thread.sleep(50);
+        }
+    }
+
+    /** After STOP: waits until the peer has read back everything it wrote. */
+    private static EndpointProcess.Stats drained(EndpointProcess peer) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            EndpointProcess.Stats s = peer.stats();
+            if (s.read() == s.written()) return s;
+            if (!s.clean() || System.nanoTime() > deadline) fail("the echo did not drain: " + s);
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean hasConnection(int pid) {
+        try (ProcessSockets p = ProcessSockets.open(pid)) {
+            return p.list().stream().anyMatch(e -> e.state() == TcpState.ESTABLISHED);
+        }
+    }
+
+    private static boolean listens(int pid) {
+        try (ProcessSockets p = ProcessSockets.open(pid)) {
+            return p.list().stream().anyMatch(e -> e.state() == TcpState.LISTEN);
+        }
+    }
+
+    private static void awaitSize(Path file, long bytes) throws InterruptedException {
+        ProcessMigrationLab.await(file.getFileName() + " to reach " + bytes + " bytes", Duration.ofSeconds(20),
+                () -> size(file) >= bytes);
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static byte[] sha256(Path file) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) d.update(buf, 0, n);
+        }
+        return d.digest();
+    }
+
+    /** Ends a process we started, by its own handle. */
+    private static void end(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(2, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Writes pseudo-random bytes into a stock peer's stdin at {@link #RATE}, and the same bytes to a file: what
+     * the peer must get back. The pipe stays open (the peer keeps its connection) until the test ends the peer.
+     */
+    private static final class RandomFeeder implements AutoCloseable {
+        final AtomicLong fed = new AtomicLong();
+        private final Thread thread;
+        private volatile boolean running = true;
+        volatile IOException failure;
+
+        RandomFeeder(OutputStream stdin, Path copy) throws IOException {
+            OutputStream file = Files.newOutputStream(copy);
+            thread = Thread.ofPlatform().daemon().name("stock peer stdin").start(() -> {
+                SplittableRandom random = new SplittableRandom(7000);
+                byte[] chunk = new byte[512];
+                long interval = 1_000_000_000L * chunk.length / RATE;
+                long next = System.nanoTime();
+                try (file) {
+                    while (running) {
+                        random.nextBytes(chunk);
+                        stdin.write(chunk);
+                        stdin.flush();
+                        file.write(chunk);
+                        fed.addAndGet(chunk.length);
+                        next += interval;
+                        long wait = next - System.nanoTime();
+                        if (wait > 0) LockSupport.parkNanos(wait);
+                        else if (wait < -1_000_000_000L) next = System.nanoTime(); // no burst after a pause
+                    }
+                } catch (IOException e) {
+                    failure = e;
+                }
+            });
+        }
+
+        /** Stops feeding; the copy is complete once this returns. */
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
+    }
+}
