@@ -1,6 +1,7 @@
 package dev.baton.e2e;
 
 import dev.baton.ckpt.Checkpointer;
+import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.Checkpointer.Dumped;
 import dev.baton.ckpt.agent.Hooks;
 import dev.baton.ckpt.agent.RestoreReport;
@@ -75,7 +76,7 @@ final class ProcessMigrationLab implements AutoCloseable {
     /** Builds the hosts and starts capturing the peer's TCP traffic on port 7000; {@code home} holds the state. */
     static ProcessMigrationLab create(Path home) throws Exception {
         SocketCapture.warmUp();
-        Checkpointer.warmUp(); // the bundle's crypto compiled: sealing and opening are then not the freeze
+        BundleWriter.warmUp(); // the bundle's crypto compiled: sealing and opening are then not the freeze
         NetnsLab lab = NetnsLab.create("peer", "a", "b");
         ProcessMigrationLab m = null;
         try {

@@ -32,9 +32,6 @@ import dev.baton.socket.StateJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,8 +41,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -93,35 +88,6 @@ public final class Checkpointer implements HostService {
     /** Workloads and images under {@code $BATON_HOME}, the installed CRIU. */
     public static Checkpointer standard(ClusterKeys keys) {
         return new Checkpointer(Workloads.standard(), keys, BatonHome.resolve("images"), CriuLaunch.defaults());
-    }
-
-    /**
-     * Gets the bundle's crypto (AES-GCM, SHA-256) compiled before a freeze. Bundles are sealed and opened in 1 MiB
-     * chunks: too few calls for the JIT, so a JVM runs its first bundles through the interpreter at ~65 MB/s
-     * (~0.7 s each way for a 40 MiB JVM image, measured) instead of ~450 MB/s with the CPU's AES and carry-less
-     * multiply instructions. Takes ~0.3 s; a no-op in effect once done.
-     */
-    public static void warmUp() {
-        try {
-            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-            SecretKeySpec key = new SecretKeySpec(new byte[32], "AES");
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] plain = new byte[4096];
-            byte[] sealed = new byte[plain.length + 16];
-            byte[] iv = new byte[12];
-            for (int i = 0; i < 20_000; i++) {
-                iv[0] = (byte) i;
-                iv[1] = (byte) (i >>> 8); // a fresh nonce each time: GCM refuses to reuse one with the same key
-                gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, iv));
-                int n = gcm.doFinal(plain, 0, plain.length, sealed, 0);
-                gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, iv));
-                gcm.doFinal(sealed, 0, n, plain, 0);
-                sha.update(plain);
-            }
-            sha.digest();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK refused AES-GCM or SHA-256, which bundles need", e);
-        }
     }
 
     public Workloads workloadRecords() {
@@ -234,7 +200,9 @@ public final class Checkpointer implements HostService {
         try {
             Path file = lockFile(workloads, dump.workload().name());
             Files.createDirectories(file.getParent());
-            Files.writeString(file, sourceNetns(dump.workload()).path() + " " + dump.lockTable() + "\n");
+            // The namespace by name ("-": the caller's own), which outlives this process, unlike /proc/PID/ns/net.
+            String netns = dump.workload().netns() == null ? "-" : dump.workload().netns();
+            Files.writeString(file, netns + " " + dump.lockTable() + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("recording the lock of " + dump.workload().name(), e);
         }
@@ -250,7 +218,9 @@ public final class Checkpointer implements HostService {
         try {
             if (!Files.exists(file)) return Optional.empty();
             String[] f = Files.readString(file).strip().split(" ");
-            boolean deleted = new CriuLock(NetNamespace.at(Path.of(f[0])), f[1]).release();
+            NetNamespace ns = f[0].equals("-") ? NetNamespace.ofProcess(ProcessHandle.current().pid())
+                    : NetNamespace.named(f[0]);
+            boolean deleted = new CriuLock(ns, f[1]).release();
             Files.delete(file);
             return deleted ? Optional.of(f[1]) : Optional.empty();
         } catch (IOException e) {
