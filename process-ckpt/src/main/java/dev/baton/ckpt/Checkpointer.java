@@ -1,7 +1,5 @@
 package dev.baton.ckpt;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.baton.ckpt.agent.DumpReport;
 import dev.baton.ckpt.agent.DumpRequest;
 import dev.baton.ckpt.agent.HostHealth;
@@ -40,17 +38,12 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * Checkpoint and restore of workloads on this host: CRIU over its RPC, Baton's image edits, sealed bundles.
@@ -66,23 +59,19 @@ import java.util.stream.Stream;
  */
 public final class Checkpointer implements HostService {
     private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
-    /** Baton's own record of the workload, carried inside the images (so sealed and signed with them). */
-    static final String WORKLOAD_FILE = "baton-workload.json";
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
 
     private final Workloads workloads;
     private final ClusterKeys keys;
-    private final Path imagesRoot;
     private final CriuLaunch criu;
-    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
+    private final DumpDirs dumpDirs;
     /** Dumps made through {@link #dump(DumpRequest, OutputStream, Hooks)} whose fate the caller has not told yet. */
     private final Map<String, Dumped> unsettled = new ConcurrentHashMap<>();
 
     public Checkpointer(Workloads workloads, ClusterKeys keys, Path imagesRoot, CriuLaunch criu) {
         this.workloads = workloads;
         this.keys = keys;
-        this.imagesRoot = imagesRoot;
         this.criu = criu;
+        this.dumpDirs = new DumpDirs(imagesRoot, workloads.dir());
     }
 
     /** Workloads and images under {@code $BATON_HOME}, the installed CRIU. */
@@ -120,11 +109,11 @@ public final class Checkpointer implements HostService {
             throw new CheckpointException(name + " is not running (its root PID " + w.rootPid() + " is gone)");
         }
         NetNamespace netns = NetNamespace.ofProcess(w.rootPid());
-        Path images = newImagesDir(name);
+        Path images = dumpDirs.create(name);
         phases.start("criu-start");
         try (CriuClient client = CriuClient.start(criu.inNetns(netns.path()).withOutput(images.resolve("criu.out")))) {
             CriuVersion version = client.version();
-            writeWorkload(images, w);
+            dumpDirs.writeWorkload(images, w);
             phases.start("dump");
             CriuOptions options = mountOptions(CriuOptions.builder(images))
                     .pid(w.rootPid())
@@ -133,20 +122,20 @@ public final class Checkpointer implements HostService {
                     .build();
             client.dump(options, new HookRelay(hooks, w.rootPid()));
             phases.start("inspect");
-            Manifest manifest = Manifest.of(version.toString(), kernelRelease(),
+            Manifest manifest = Manifest.of(version.toString(), DumpDirs.kernelRelease(),
                     new Manifest.Workload(w.name(), w.command(), w.rootPid()), sockets(images));
             String lock = networkLockSkip ? null
-                    : CriuLock.fromDumpLog(sourceNetns(w), images.resolve("dump.log")).map(CriuLock::table).orElse(null);
+                    : CriuLock.fromDumpLog(w.netns(), images.resolve("dump.log")).map(CriuLock::table).orElse(null);
             phases.end();
             log.info("dumped {} (pid {}) into {}", name, w.rootPid(), images);
             return new Dumped(w, images, manifest, lock, phases.millis());
         } catch (CriuException e) {
-            keepLog(images, w, "dump.log");
-            deleteTree(images);
+            dumpDirs.keepLog(images, w, "dump.log");
+            DumpDirs.delete(images);
             throw new CheckpointException("dump of " + name + " failed, it keeps running: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (Workloads.isRunning(w)) {
-                deleteTree(images);
+                DumpDirs.delete(images);
                 throw new CheckpointException("dump of " + name + " failed, it keeps running: " + e.getMessage(), e);
             }
             throw new CheckpointException("dump of " + name + " failed after CRIU had dumped it; its images are kept in "
@@ -181,7 +170,7 @@ public final class Checkpointer implements HostService {
             throw new CheckpointException("restoring " + dump.workload().name() + " on its source failed: "
                     + e.getMessage() + "; its images are kept in " + dump.images(), e);
         }
-        deleteTree(dump.images());
+        DumpDirs.delete(dump.images());
         return report;
     }
 
@@ -198,11 +187,7 @@ public final class Checkpointer implements HostService {
     public void rememberLock(Dumped dump) {
         if (dump.lockTable() == null) return;
         try {
-            Path file = lockFile(workloads, dump.workload().name());
-            Files.createDirectories(file.getParent());
-            // The namespace by name ("-": the caller's own), which outlives this process, unlike /proc/PID/ns/net.
-            String netns = dump.workload().netns() == null ? "-" : dump.workload().netns();
-            Files.writeString(file, netns + " " + dump.lockTable() + "\n");
+            lockOf(dump).recordIn(lockFile(workloads, dump.workload().name()));
         } catch (IOException e) {
             throw new UncheckedIOException("recording the lock of " + dump.workload().name(), e);
         }
@@ -216,13 +201,9 @@ public final class Checkpointer implements HostService {
     public static Optional<String> unlock(Workloads workloads, String name) {
         Path file = lockFile(workloads, name);
         try {
-            if (!Files.exists(file)) return Optional.empty();
-            String[] f = Files.readString(file).strip().split(" ");
-            NetNamespace ns = f[0].equals("-") ? NetNamespace.ofProcess(ProcessHandle.current().pid())
-                    : NetNamespace.named(f[0]);
-            boolean deleted = new CriuLock(ns, f[1]).release();
-            Files.delete(file);
-            return deleted ? Optional.of(f[1]) : Optional.empty();
+            Optional<CriuLock> lock = CriuLock.recordedIn(file);
+            Files.deleteIfExists(file);
+            return lock.filter(CriuLock::release).map(CriuLock::table);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + file, e);
         }
@@ -232,18 +213,17 @@ public final class Checkpointer implements HostService {
         return workloads.dir().resolve(name).resolve("criu-lock");
     }
 
-    private static NetNamespace sourceNetns(Workload w) {
-        return w.netns() == null ? NetNamespace.ofProcess(ProcessHandle.current().pid()) : NetNamespace.named(w.netns());
+    private static CriuLock lockOf(Dumped dump) {
+        return new CriuLock(dump.workload().netns(), dump.lockTable());
     }
 
     public void discardImages(Dumped dump) {
-        deleteTree(dump.images());
+        DumpDirs.delete(dump.images());
     }
 
     /** Deletes CRIU's lock table in the source namespace (a no-op when there is none or it is gone). */
     public boolean releaseLock(Dumped dump) {
-        if (dump.lockTable() == null) return false;
-        return new CriuLock(sourceNetns(dump.workload()), dump.lockTable()).release();
+        return dump.lockTable() != null && lockOf(dump).release();
     }
 
     // ------------------------------------------------------------------------------------------- restore side
@@ -254,15 +234,9 @@ public final class Checkpointer implements HostService {
      */
     @Override
     public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) {
-        Path images = imagesRoot.resolve("incoming-" + LocalDateTime.now().format(STAMP) + "-" + ProcessHandle.current().pid()
-                + "-" + Thread.currentThread().threadId());
+        Path images = dumpDirs.incoming();
         long start = System.nanoTime();
-        try {
-            Files.createDirectories(imagesRoot);
-            BundleReader.open(bundle, keys, images, (done, total) -> hooks.progress("open", done, total));
-        } catch (IOException e) {
-            throw new UncheckedIOException("creating " + imagesRoot, e);
-        }
+        BundleReader.open(bundle, keys, images, (done, total) -> hooks.progress("open", done, total));
         double openMs = (System.nanoTime() - start) / 1e6;
         try {
             RestoreReport r = restoreImages(images, request, hooks);
@@ -271,7 +245,7 @@ public final class Checkpointer implements HostService {
             phases.putAll(r.phasesMs());
             return new RestoreReport(r.workload(), r.pid(), r.rewrittenSockets(), phases);
         } finally {
-            deleteTree(images);
+            DumpDirs.delete(images);
         }
     }
 
@@ -283,7 +257,7 @@ public final class Checkpointer implements HostService {
      */
     public RestoreReport restoreImages(Path images, RestoreRequest request, Hooks hooks) {
         Phases phases = new Phases();
-        Workload w = readWorkload(images);
+        Workload w = dumpDirs.readWorkload(images);
         workloads.find(w.name()).filter(Workloads::isRunning).ifPresent(running -> {
             throw new CheckpointException(w.name() + " is already running here (PID " + running.rootPid()
                     + "): stop it first ('baton stop " + w.name() + "')");
@@ -319,13 +293,13 @@ public final class Checkpointer implements HostService {
                 phases.start("record");
                 long pid = result.pid();
                 workloads.recordMoved(w, pid, request.netns());
-                keepLog(images, w, "restore.log");
+                dumpDirs.keepLog(images, w, "restore.log");
                 phases.end();
                 log.info("restored {} as pid {} {}", w.name(), pid, where);
                 return new RestoreReport(w.name(), pid, rewritten, phases.millis());
             }
         } catch (CriuException e) {
-            keepLog(images, w, "restore.log");
+            dumpDirs.keepLog(images, w, "restore.log");
             throw new CheckpointException("restore of " + w.name() + " " + where + " failed, nothing is running: "
                     + e.getMessage(), e);
         } catch (IOException e) {
@@ -345,7 +319,7 @@ public final class Checkpointer implements HostService {
         } catch (RuntimeException e) {
             problems.add("CRIU does not start: " + e.getMessage() + " (scripts/install-deps.sh installs it)");
         }
-        return new HostHealth(keys.hostName(), version, kernelRelease(), problems);
+        return new HostHealth(keys.hostName(), version, DumpDirs.kernelRelease(), problems);
     }
 
     @Override
@@ -404,7 +378,7 @@ public final class Checkpointer implements HostService {
         Dumped dump = unsettled.remove(dumpId);
         if (dump == null) {
             throw new CheckpointException("no unsettled dump " + dumpId + " on " + keys.hostName()
-                    + " (settled already, or the agent restarted: its images, if any, are under " + imagesRoot + ")");
+                    + " (settled already, or the agent restarted: its images, if any, are under " + dumpDirs.root() + ")");
         }
         return dump;
     }
@@ -441,70 +415,10 @@ public final class Checkpointer implements HostService {
         }
     }
 
-    private Path newImagesDir(String name) {
-        Path dir = imagesRoot.resolve(name + "-" + LocalDateTime.now().format(STAMP));
-        try {
-            Files.createDirectories(imagesRoot);
-            return Files.createDirectory(dir);
-        } catch (IOException e) {
-            throw new CheckpointException("cannot create the images directory " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void writeWorkload(Path images, Workload w) {
-        try {
-            json.writeValue(images.resolve(WORKLOAD_FILE).toFile(), w);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing " + WORKLOAD_FILE, e);
-        }
-    }
-
-    private Workload readWorkload(Path images) {
-        Path file = images.resolve(WORKLOAD_FILE);
-        if (!Files.isRegularFile(file)) {
-            throw new CheckpointException(images + " is not a Baton dump (no " + WORKLOAD_FILE + ")");
-        }
-        try {
-            return json.readValue(file.toFile(), Workload.class);
-        } catch (IOException e) {
-            throw new CheckpointException("unreadable " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Copies CRIU's log of the last dump or restore next to the workload's output, where users look. */
-    private void keepLog(Path images, Workload w, String logName) {
-        Path logFile = images.resolve(logName);
-        if (!Files.exists(logFile)) return;
-        try {
-            Path target = workloads.dir().resolve(w.name()).resolve("last-" + logName);
-            Files.createDirectories(target.getParent());
-            Files.copy(logFile, target, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            log.warn("could not keep {}: {}", logFile, e.getMessage());
-        }
-    }
-
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         return t.getMessage() != null ? t.getMessage() : t.toString();
-    }
-
-    static String kernelRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            log.warn("could not delete {}: {}", dir, e.getMessage());
-        }
     }
 
     private static final class CountingStream extends FilterOutputStream {
