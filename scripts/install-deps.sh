@@ -8,6 +8,9 @@ set -euo pipefail
 CRIU_VERSION=4.2.1
 CRIU_DEB_VERSION=4.2.1-1
 CRIU_BIN=/usr/local/sbin/criu
+# CRIU keeps what it probes of the kernel (its "kdat", 25-50 ms per run) only in a tmpfs directory; /run is not
+# one on every machine, so Baton's CRIU is built to keep it in a small tmpfs of its own, mounted below.
+CRIU_KDAT_DIR=/run/baton-criu
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -41,8 +44,8 @@ criu_ok() {
 
 apt_install "${RUNTIME_PKGS[@]}"
 
-if criu_ok "$CRIU_BIN" || criu_ok "$(command -v criu || echo /nonexistent)"; then
-  log "CRIU $("$(command -v criu || echo $CRIU_BIN)" --version | sed -n 's/^Version: *//p') present"
+if criu_ok "$CRIU_BIN" && grep -aq "$CRIU_KDAT_DIR/criu.kdat" "$CRIU_BIN"; then
+  log "CRIU $("$CRIU_BIN" --version | sed -n 's/^Version: *//p') present"
 else
   log "building CRIU $CRIU_VERSION from Debian's source package (about a minute)"
   apt_install "${CRIU_BUILD_PKGS[@]}"
@@ -79,7 +82,7 @@ SRC
   CRIU_PREFIX=/opt/baton/$(basename "$tarball" | sed 's/_\([^_]*\)\.orig\.tar.*/-\1/')
   tar -C "$work" -xf "$tarball"
   srcdir=$(find "$work" -maxdepth 1 -type d -name "criu-*" | head -n1)
-  make -C "$srcdir" -j"$(nproc)" criu >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "CRIU build failed"; }
+  make -C "$srcdir" -j"$(nproc)" RUNDIR="$CRIU_KDAT_DIR" criu >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "CRIU build failed"; }
   "$srcdir/criu/criu" --version >/dev/null || die "the CRIU just built does not run"
   install -d "$CRIU_PREFIX"
   install -m 0755 "$srcdir/criu/criu" "$CRIU_PREFIX/criu"
@@ -87,6 +90,13 @@ SRC
   rm -f "$src_list"; apt-get update -qq || true
   criu_ok "$CRIU_BIN" || die "installed CRIU does not report version >= 4.2"
   log "CRIU $("$CRIU_BIN" --version | sed -n 's/^Version: *//p') installed at $CRIU_BIN"
+fi
+
+# CRIU's kernel probe cache (see CRIU_KDAT_DIR): without it every dump and restore probes again, slower.
+mkdir -p "$CRIU_KDAT_DIR"
+if ! mountpoint -q "$CRIU_KDAT_DIR"; then
+  mount -t tmpfs -o size=1m,mode=0700 baton-criu "$CRIU_KDAT_DIR" \
+    || log "warning: could not mount a tmpfs on $CRIU_KDAT_DIR; CRIU will probe the kernel on every run"
 fi
 
 # The kernel must let us make network namespaces and nftables tables.

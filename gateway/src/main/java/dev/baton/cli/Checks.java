@@ -50,6 +50,9 @@ final class Checks {
 
     private final ScratchNetns scratch;
 
+    /** Where install-deps' CRIU keeps its kernel probe cache (built with RUNDIR set to it). */
+    static final String CRIU_KDAT_DIR = "/run/baton-criu";
+
     Checks(ScratchNetns scratch) {
         this.scratch = scratch;
     }
@@ -60,6 +63,7 @@ final class Checks {
                 safely("kernel", this::kernel),
                 safely("criu", this::criu),
                 safely("criu check", this::criuCheck),
+                safely("criu kdat cache", this::criuKdatCache),
                 safely("nftables", this::nftables),
                 safely("iproute2", this::iproute2),
                 safely("libpcap", this::libpcap),
@@ -123,6 +127,18 @@ final class Checks {
             return Check.fail("criu check", e.getMessage().strip() + needsRoot,
                     AS_ROOT + "; if it still fails, " + INSTALL);
         }
+    }
+
+    /**
+     * CRIU keeps its kernel probe results only on tmpfs; Baton's CRIU is built to keep them in a tmpfs that
+     * install-deps mounts. Without it every dump and restore probes again (25-50 ms): a warning.
+     */
+    Check criuKdatCache() {
+        boolean mounted = read(Path.of("/proc/self/mountinfo")).lines()
+                .anyMatch(l -> l.contains(" " + CRIU_KDAT_DIR + " ") && l.contains(" - tmpfs "));
+        return mounted ? Check.ok("criu kdat cache", "tmpfs at " + CRIU_KDAT_DIR)
+                : Check.warn("criu kdat cache", "no tmpfs at " + CRIU_KDAT_DIR + ": CRIU probes the kernel on every run",
+                INSTALL + " (mounts it)");
     }
 
     /** Needed to seal and open bundles and to talk to agents; not for socket work, so a warning. */

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DoctorCommandTest {
-    private static final List<String> EXPECTED = List.of("java", "kernel", "criu", "criu check", "nftables",
+    private static final List<String> EXPECTED = List.of("java", "kernel", "criu", "criu check", "criu kdat cache", "nftables",
             "iproute2", "libpcap", "tcpdump", "network namespaces", "TCP_REPAIR", "pidfd_open/pidfd_getfd",
             "userfaultfd", "cluster keys", "CAP_NET_ADMIN", "CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_CHECKPOINT_RESTORE",
             "CAP_SYS_RESOURCE");
