@@ -13,8 +13,9 @@ import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.Workloads;
 import dev.baton.cli.Cli;
 import dev.baton.demo.EndpointProcess;
-import dev.baton.e2e.ProcessMigrationLab.Migration;
-import dev.baton.e2e.ProcessMigrationLab.Tick;
+import dev.baton.demo.ProcessMigrationScenario;
+import dev.baton.demo.ProcessMigrationScenario.Migration;
+import dev.baton.demo.ProcessMigrationScenario.Tick;
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;
@@ -45,10 +46,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import static dev.baton.e2e.ProcessMigrationLab.awaitTicks;
-import static dev.baton.e2e.ProcessMigrationLab.outputOf;
-import static dev.baton.e2e.ProcessMigrationLab.peerConnection;
-import static dev.baton.e2e.ProcessMigrationLab.ticks;
+import static dev.baton.demo.ProcessMigrationScenario.awaitTicks;
+import static dev.baton.demo.ProcessMigrationScenario.outputOf;
+import static dev.baton.demo.ProcessMigrationScenario.peerConnection;
+import static dev.baton.demo.ProcessMigrationScenario.ticks;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -65,7 +66,7 @@ class ProcessMigrationTest {
 
     @Test
     void aWorkloadWithALiveConnectionMovesToAnotherHostAndBackWhileItsPeerStreamsOnByteExact() throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create(home)) {
             Workload w = m.startEchoCounter("echo", "a");
             try (EndpointProcess peer = startPeer(m)) {
                 SocketEntry peerEnd = peerConnection(peer.pid());
@@ -102,14 +103,14 @@ class ProcessMigrationTest {
     void anUnmodifiedSocatPeerGetsBackEveryByteItSentWhileTheWorkloadMovesToAnotherHostAndBack() throws Exception {
         Path sent = home.resolve("sent.bin");
         Path received = home.resolve("received.bin");
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create(home)) {
             Workload w = m.startEchoCounter("echo", "a");
             Process socat = new ProcessBuilder(m.host("peer").command("socat", "-",
                     "TCP:" + StateJson.format(m.service("a"))))
                     .redirectOutput(received.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
                 int pid = (int) socat.pid();
-                ProcessMigrationLab.await("socat's connection", Duration.ofSeconds(10), () -> hasConnection(pid));
+                ProcessMigrationScenario.await("socat's connection", Duration.ofSeconds(10), () -> hasConnection(pid));
                 SocketEntry peerEnd = peerConnection(pid);
                 try (RandomFeeder feeder = new RandomFeeder(socat.getOutputStream(), sent)) {
                     awaitSize(received, RATE / 2);
@@ -123,7 +124,7 @@ class ProcessMigrationTest {
                     feeder.stop();
                     assertNull(feeder.failure, "feeding socat's stdin");
                 }
-                ProcessMigrationLab.await("socat's output to catch up with its input", Duration.ofSeconds(20),
+                ProcessMigrationScenario.await("socat's output to catch up with its input", Duration.ofSeconds(20),
                         () -> size(received) == size(sent));
                 System.out.printf("socat sent %d bytes and received %d%n", Files.size(sent), Files.size(received));
                 assertEquals(-1, Files.mismatch(sent, received), "socat received exactly what it sent");
@@ -144,13 +145,13 @@ class ProcessMigrationTest {
     @Test
     void aRestoreOntoAHostWhosePortIsTakenFailsNamingThePortAndTheSourceRestoresTheBundleThroughTheCli()
             throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create(home)) {
             Workload w = m.startEchoCounter("echo", "a");
             Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             try (EndpointProcess peer = startPeer(m)) {
-                ProcessMigrationLab.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
+                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
                         () -> listens((int) squatter.pid()));
                 SocketEntry peerEnd = peerConnection(peer.pid());
                 awaitEchoed(peer, RATE / 2);
@@ -202,7 +203,7 @@ class ProcessMigrationTest {
     @ParameterizedTest(name = "a throwing {0} hook")
     @ValueSource(strings = {"pre-dump", "post-dump"})
     void aDumpThatFailsLeavesTheWorkloadRunningWithItsConnectionAndNoImages(String hook) throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create(home)) {
             Workload w = m.startEchoCounter("echo", "a");
             try (EndpointProcess peer = startPeer(m)) {
                 SocketEntry peerEnd = peerConnection(peer.pid());
@@ -237,7 +238,7 @@ class ProcessMigrationTest {
 
     @Test
     void aTamperedBundleIsRefusedBeforeAnythingIsRestoredAndTheOriginalThenRestores() throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create(home)) {
             Workload w = m.startEchoCounter("echo", "a");
             awaitTicks(w, 0, 3);
             Dumped dump = m.checkpointer().checkpoint("echo", true, Hooks.NONE);
@@ -277,13 +278,13 @@ class ProcessMigrationTest {
     /** The operator's path, all through the CLI (in this JVM, its state directory given by baton.home). */
     @Test
     void theCliRunsAWorkloadDumpsItAndRestoresItOnAnotherHostWherePsShowsItServing() throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create(home)) {
             List<String> run = new ArrayList<>(List.of("run", "--name", "echo", "--netns", m.host("a").nsName(), "--"));
-            run.addAll(ProcessMigrationLab.echoCounterCommand());
+            run.addAll(ProcessMigrationScenario.echoCounterCommand());
             Cli started = cli(m, run.toArray(String[]::new));
             assertTrue(started.out().startsWith("echo running as PID "), started.out());
             Workload w = m.workloads().get("echo");
-            ProcessMigrationLab.awaitListening(w);
+            ProcessMigrationScenario.awaitListening(w);
 
             JsonNode before = psEntry(m, "echo");
             assertTrue(before.get("running").asBoolean(), before.toString());
@@ -323,7 +324,7 @@ class ProcessMigrationTest {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static EndpointProcess startPeer(ProcessMigrationLab m) throws Exception {
+    private static EndpointProcess startPeer(ProcessMigrationScenario m) throws Exception {
         EndpointProcess peer = EndpointProcess.start("peer", m.host("peer").netns(), "connect",
                 StateJson.format(m.service("a")), "--echo", "--rate", Integer.toString(RATE));
         try {
@@ -335,7 +336,7 @@ class ProcessMigrationTest {
         }
     }
 
-    private static RestoreRequest rewrite(ProcessMigrationLab m, String from, String to) {
+    private static RestoreRequest rewrite(ProcessMigrationScenario m, String from, String to) {
         return new RestoreRequest(Map.of(m.host(from).address().getHostAddress(), m.host(to).address().getHostAddress()),
                 m.host(to).nsName(), false);
     }
@@ -344,7 +345,7 @@ class ProcessMigrationTest {
      * Runs {@code baton ARGS} in this JVM with the lab's state directory and keys, and expects it to succeed.
      * The property is set only for the call: nothing else in this JVM sees it.
      */
-    private static Cli cli(ProcessMigrationLab m, String... args) {
+    private static Cli cli(ProcessMigrationScenario m, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         if (args[0].equals("ckpt") && (args[1].equals("dump") || args[1].equals("restore"))) {
             all.addAll(List.of("--keys", m.keysDir().toString()));
@@ -366,7 +367,7 @@ class ProcessMigrationTest {
         assertTrue(listening.equals("0.0.0.0:7000") || listening.equals("[0:0:0:0:0:0:0:0]:7000"), ps.toString());
     }
 
-    private static JsonNode psEntry(ProcessMigrationLab m, String name) throws IOException {
+    private static JsonNode psEntry(ProcessMigrationScenario m, String name) throws IOException {
         JsonNode all = new ObjectMapper().readTree(cli(m, "ps", "--json").out());
         for (JsonNode n : all) {
             if (n.get("name").asText().equals(name)) return n;
@@ -375,7 +376,7 @@ class ProcessMigrationTest {
     }
 
     /** Sends {@code text} to the EchoCounter on {@code host} from the peer host and returns what came back. */
-    private static String echoFrom(ProcessMigrationLab m, String host, String text) throws Exception {
+    private static String echoFrom(ProcessMigrationScenario m, String host, String text) throws Exception {
         InetSocketAddress service = m.service(host);
         return m.host("peer").netns().call(() -> {
             try (SocketChannel c = SocketChannel.open(service)) {
@@ -481,7 +482,7 @@ class ProcessMigrationTest {
     }
 
     private static void awaitSize(Path file, long bytes) throws InterruptedException {
-        ProcessMigrationLab.await(file.getFileName() + " to reach " + bytes + " bytes", Duration.ofSeconds(20),
+        ProcessMigrationScenario.await(file.getFileName() + " to reach " + bytes + " bytes", Duration.ofSeconds(20),
                 () -> size(file) >= bytes);
     }
 

@@ -1,4 +1,4 @@
-package dev.baton.e2e;
+package dev.baton.demo;
 
 import dev.baton.ckpt.Checkpointer;
 import dev.baton.ckpt.bundle.BundleWriter;
@@ -14,7 +14,6 @@ import dev.baton.ckpt.image.TcpStreamImage;
 import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.Workloads;
-import dev.baton.demo.EchoCounter;
 import dev.baton.netns.NetNamespace;
 import dev.baton.netns.NetnsLab;
 import dev.baton.peer.FlowHold;
@@ -52,8 +51,8 @@ import java.util.stream.Stream;
  * the order that loses nothing and sends no RST, the peer re-pointed in place. {@link #close()} kills every
  * workload it recorded (by its root PID) and deletes the hosts; the directory is the caller's.
  */
-final class ProcessMigrationLab implements AutoCloseable {
-    static final int PORT = 7000;
+public final class ProcessMigrationScenario implements AutoCloseable {
+    public static final int PORT = 7000;
 
     private final NetnsLab lab;
     private final Path home;
@@ -64,7 +63,7 @@ final class ProcessMigrationLab implements AutoCloseable {
     private WireCapture capture;
     private int bundles;
 
-    private ProcessMigrationLab(NetnsLab lab, Path home) throws IOException {
+    private ProcessMigrationScenario(NetnsLab lab, Path home) throws IOException {
         this.lab = lab;
         this.home = home;
         this.pcap = home.resolve("peer.pcap");
@@ -74,13 +73,13 @@ final class ProcessMigrationLab implements AutoCloseable {
     }
 
     /** Builds the hosts and starts capturing the peer's TCP traffic on port 7000; {@code home} holds the state. */
-    static ProcessMigrationLab create(Path home) throws Exception {
+    public static ProcessMigrationScenario create(Path home) throws Exception {
         SocketCapture.warmUp();
         BundleWriter.warmUp(); // the bundle's crypto compiled: sealing and opening are then not the freeze
         NetnsLab lab = NetnsLab.create("peer", "a", "b");
-        ProcessMigrationLab m = null;
+        ProcessMigrationScenario m = null;
         try {
-            m = new ProcessMigrationLab(lab, home);
+            m = new ProcessMigrationScenario(lab, home);
             m.capture = WireCapture.start(lab.host("peer").netns(), "eth0", "tcp port " + PORT, m.pcap);
             return m;
         } catch (Exception | Error e) {
@@ -90,56 +89,56 @@ final class ProcessMigrationLab implements AutoCloseable {
         }
     }
 
-    Checkpointer checkpointer() {
+    public Checkpointer checkpointer() {
         return checkpointer;
     }
 
-    Workloads workloads() {
+    public Workloads workloads() {
         return workloads;
     }
 
-    Path home() {
+    public Path home() {
         return home;
     }
 
-    Path keysDir() {
+    public Path keysDir() {
         return home.resolve("keys");
     }
 
-    Path imagesRoot() {
+    public Path imagesRoot() {
         return home.resolve("images");
     }
 
-    NetnsLab.Host host(String name) {
+    public NetnsLab.Host host(String name) {
         return lab.host(name);
     }
 
-    InetSocketAddress service(String host) {
+    public InetSocketAddress service(String host) {
         return new InetSocketAddress(lab.host(host).address(), PORT);
     }
 
     /** The command of an EchoCounter workload: a small JVM, which CRIU dumps and restores whole (~40 MiB). */
-    static List<String> echoCounterCommand() {
+    public static List<String> echoCounterCommand() {
         return List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:-UsePerfData",
                 "-XX:+UseSerialGC", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
                 EchoCounter.class.getName(), "0.0.0.0:" + PORT);
     }
 
     /** Starts EchoCounter as a workload on {@code host} and returns once it listens. */
-    Workload startEchoCounter(String name, String host) throws Exception {
+    public Workload startEchoCounter(String name, String host) throws Exception {
         Workload w = workloads.start(name, echoCounterCommand(), lab.host(host).nsName());
         awaitListening(w);
         return w;
     }
 
     /** Waits for the workload's LISTENING line. */
-    static void awaitListening(Workload w) throws Exception {
+    public static void awaitListening(Workload w) throws Exception {
         await("LISTENING from " + w.name(), Duration.ofSeconds(30), () -> outputOf(w).stream()
                 .anyMatch(l -> l.startsWith("LISTENING")));
     }
 
     /** The workload's standard output so far, by lines. */
-    static List<String> outputOf(Workload w) {
+    public static List<String> outputOf(Workload w) {
         try {
             return Files.exists(w.stdout()) ? Files.readAllLines(w.stdout()) : List.of();
         } catch (IOException e) {
@@ -148,12 +147,12 @@ final class ProcessMigrationLab implements AutoCloseable {
     }
 
     /** EchoCounter's {@code tick N echoed M} lines so far. */
-    static List<Tick> ticks(Workload w) {
+    public static List<Tick> ticks(Workload w) {
         return ticks(outputOf(w));
     }
 
     /** EchoCounter's {@code tick N echoed M} lines among {@code lines}. */
-    static List<Tick> ticks(List<String> lines) {
+    public static List<Tick> ticks(List<String> lines) {
         List<Tick> out = new ArrayList<>();
         for (String line : lines) {
             String[] f = line.split(" ");
@@ -164,17 +163,17 @@ final class ProcessMigrationLab implements AutoCloseable {
         return out;
     }
 
-    record Tick(long n, long echoed) {
+    public record Tick(long n, long echoed) {
     }
 
     /** Waits until the workload has printed {@code more} ticks beyond {@code seen}. */
-    static List<Tick> awaitTicks(Workload w, int seen, int more) throws Exception {
+    public static List<Tick> awaitTicks(Workload w, int seen, int more) throws Exception {
         await((seen + more) + " ticks from " + w.name(), Duration.ofSeconds(20), () -> ticks(w).size() >= seen + more);
         return ticks(w);
     }
 
     /** The PIDs of the processes whose network namespace is {@code host}'s. */
-    List<Integer> processesIn(String host) {
+    public List<Integer> processesIn(String host) {
         Path ns = lab.host(host).netns().path();
         List<Integer> pids = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
@@ -195,12 +194,12 @@ final class ProcessMigrationLab implements AutoCloseable {
     }
 
     /** nftables tables in {@code host}'s namespace, e.g. {@code table inet CRIU-1234}. */
-    String nftTables(String host) {
+    public String nftTables(String host) {
         return lab.host(host).netns().exec(null, "nft", "list", "tables").strip();
     }
 
     /** The directories under the images root (dumps kept, bundles being unpacked). */
-    List<Path> imageDirs() throws IOException {
+    public List<Path> imageDirs() throws IOException {
         if (!Files.exists(imagesRoot())) return List.of();
         try (Stream<Path> s = Files.list(imagesRoot())) {
             return s.toList();
@@ -208,7 +207,7 @@ final class ProcessMigrationLab implements AutoCloseable {
     }
 
     /** The peer process's connection to port 7000. */
-    static SocketEntry peerConnection(int peerPid) {
+    public static SocketEntry peerConnection(int peerPid) {
         try (ProcessSockets p = ProcessSockets.open(peerPid)) {
             return p.list().stream().filter(e -> e.state() == TcpState.ESTABLISHED && e.remote().getPort() == PORT)
                     .findFirst().orElseThrow(() -> new IllegalStateException("process " + peerPid
@@ -222,7 +221,7 @@ final class ProcessMigrationLab implements AutoCloseable {
      * @param outputLinesAtDump lines of the workload's standard output when CRIU had dumped it: all it wrote on
      *                          {@code from}
      */
-    record Migration(String from, String to, int outputLinesAtDump, long bundleBytes, SendQueueTrim trim,
+    public record Migration(String from, String to, int outputLinesAtDump, long bundleBytes, SendQueueTrim trim,
                      Map<String, Double> dumpMs, Map<String, Double> stepsMs, Map<String, Double> restoreMs,
                      double frozenMs) {
         @Override
@@ -258,7 +257,7 @@ final class ProcessMigrationLab implements AutoCloseable {
      * A failure before the restore puts the peer back as it was (its socket rebuilt aimed at {@code from}) and
      * continues it; the test fails with the cause.
      */
-    Migration migrate(String name, int peerPid, String from, String to) throws Exception {
+    public Migration migrate(String name, int peerPid, String from, String to) throws Exception {
         InetSocketAddress peerEnd = peerConnection(peerPid).local();
         int peerFd = peerConnection(peerPid).fd();
         Map<String, Double> steps = new LinkedHashMap<>();
@@ -331,12 +330,12 @@ final class ProcessMigrationLab implements AutoCloseable {
     /**
      * Stops the wire capture and audits the peer's connection in it ({@code peerEnd}: the peer's local address).
      */
-    WireReport audit(InetSocketAddress peerEnd) throws Exception {
+    public WireReport audit(InetSocketAddress peerEnd) throws Exception {
         capture.close();
         return WireAudit.analyze(pcap, peerEnd);
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
+    public static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
