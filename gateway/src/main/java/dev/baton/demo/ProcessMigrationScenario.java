@@ -43,6 +43,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -71,6 +72,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     private EndpointProcess peer;
     private InetSocketAddress peerEnd;
     private int bundles;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ProcessMigrationScenario(Path home, NetnsLab lab) {
         this.home = home;
@@ -551,10 +553,12 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     /**
      * Ends the peer (our child, by its PID) and every recorded workload still running (SIGKILL to its root PID,
      * which ends its PID namespace), stops the capture, deletes the nftables tables left in the hosts (flow holds,
-     * CRIU locks), the hosts, and the directory. Each step runs even when an earlier one failed.
+     * CRIU locks), the hosts, and the directory. Each step runs even when an earlier one failed. Once only: a
+     * second call (e.g. from a shutdown hook) does nothing.
      */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) return;
         List<Runnable> steps = List.of(
                 this::endPeer,
                 this::endWorkloads,
