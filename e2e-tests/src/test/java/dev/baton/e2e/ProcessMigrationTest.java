@@ -201,6 +201,59 @@ class ProcessMigrationTest {
         }
     }
 
+    /**
+     * A move whose restore is refused on b (a squatter listens on b:7000) puts the workload back on a from the
+     * bundle and the peer's socket back as it was: the move fails with a message that says so, and the stream goes
+     * on byte-exact with no RST, as if nothing had happened but a pause.
+     */
+    @Test
+    void aMoveWhoseRestoreIsRefusedPutsTheWorkloadBackOnItsSourceAndThePeerStreamsOn() throws Exception {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
+            Workload w = m.startEchoCounter("echo", "a");
+            Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            try {
+                EndpointProcess peer = m.connectPeer(RATE);
+                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
+                        () -> listens((int) squatter.pid()));
+                SocketEntry peerEnd = peerConnection(peer.pid());
+                m.awaitEchoed(RATE / 2, WAIT);
+                long readBefore = peer.stats().read();
+                int linesBefore = outputOf(w).size();
+
+                ProcessMigrationScenario.MoveFailedException failed =
+                        assertThrows(ProcessMigrationScenario.MoveFailedException.class, () -> m.migrate("a", "b"));
+                System.out.println("move refused: " + failed.getMessage());
+                assertTrue(failed.getMessage().startsWith("moving echo from a to b failed at restore: "),
+                        failed.getMessage());
+                assertTrue(failed.getMessage().contains("port 7000 is already in use"), failed.getMessage());
+                assertTrue(failed.getMessage().endsWith("it runs on a again (pid "
+                        + m.workloads().get("echo").rootPid() + ")"), failed.getMessage());
+                assertEquals(m.host("a").nsName(), m.workloads().get("echo").netns(), "the workload is recorded in a");
+                assertTrue(Workloads.isRunning(m.workloads().get("echo")), "and runs there");
+                assertEquals(List.of((int) squatter.pid()), processesIn(m, "b"), "nothing but the squatter runs in b");
+                assertEquals(List.of(), imageDirs(m), "no images are left");
+                try (Stream<Path> files = Files.list(m.home())) {
+                    assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".bundle")).toList(),
+                            "the bundle is deleted once the workload runs again");
+                }
+
+                m.awaitEchoed(readBefore + RATE, WAIT);
+                ProcessMigrationScenario.Continuity c = m.continuity("echo", linesBefore);
+                System.out.println("ticks around the failed move: " + c);
+                assertCounting(awaitTicks(w, ticks(w).size(), 5));
+                assertStartedOnce(w);
+                EndpointProcess.Stats end = m.drain(WAIT);
+                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
+                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
+                assertCleanMove(m.audit(peerEnd.local()), end.read());
+            } finally {
+                end(squatter);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "a throwing {0} hook")
     @ValueSource(strings = {"pre-dump", "post-dump"})
     void aDumpThatFailsLeavesTheWorkloadRunningWithItsConnectionAndNoImages(String hook) throws Exception {

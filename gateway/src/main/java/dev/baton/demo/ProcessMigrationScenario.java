@@ -382,8 +382,8 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      *   resume    the peer's socket leaves repair mode, the peer process continues
      * </pre>
      * A failure before the dump leaves the workload running where it was (CRIU's promise) and the peer as it was.
-     * A failure after it restores the workload on {@code from} (from its images, or from the bundle once they are
-     * sealed) before the peer is put back as it was; the {@link MoveFailedException} says so.
+     * A failure after it puts both back on {@code from} (the workload from its images, or from the bundle once they
+     * are sealed); the {@link MoveFailedException} says so.
      */
     public Migration migrate(String name, int peerPid, String from, String to) throws Exception {
         SocketEntry peerSocket = peerConnection(peerPid);
@@ -412,10 +412,12 @@ public final class ProcessMigrationScenario implements AutoCloseable {
             }
             try (Pause stopped = paused) {
                 InPlaceRepoint repoint = null;
+                TcpStreamImage stream = null;
                 RestoreReport restored;
                 SendQueueTrim trim;
                 long size;
                 boolean sealed = false;
+                boolean aimed = false;
                 try {
                     repoint = InPlaceRepoint.begin(socket);
                     steps.lap("snapshot");
@@ -425,7 +427,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                             .orElseThrow(() -> new IllegalStateException("no connection to " + peerLocal + " in "
                                     + images.inetSockets()));
                     trim = images.reconcileSendQueue(connection, repoint.before().receiveQueue().endSeq());
-                    TcpStreamImage stream = images.tcpStream(connection).orElseThrow(() ->
+                    stream = images.tcpStream(connection).orElseThrow(() ->
                             new IllegalStateException("no tcp-stream image for " + connection));
                     steps.lap("reconcile");
                     try (OutputStream out = Files.newOutputStream(bundle)) {
@@ -434,6 +436,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                     checkpointer.discardImages(dump);
                     sealed = true;
                     steps.lap("seal");
+                    aimed = true;
                     repoint.aim(service(to), stream.inqSeq());
                     hold.release();
                     steps.lap("aim+release");
@@ -444,16 +447,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                     }
                     steps.lap("restore");
                 } catch (Exception | Error e) {
-                    // Nothing runs on `to`. The workload goes back to `from` first, then the peer is put back as it
-                    // was, aimed at `from` (closing an unfinished re-point does that), while the hold still drops.
-                    String where = restoreOnSource(dump, bundle, sealed, e);
-                    if (repoint != null) {
-                        try {
-                            repoint.close();
-                        } catch (RuntimeException notBack) {
-                            e.addSuppressed(notBack);
-                        }
-                    }
+                    String where = putBack(dump, bundle, sealed, repoint, aimed ? stream : null, from, e);
                     throw new MoveFailedException("moving " + name + " from " + from + " to " + to + " failed at "
                             + steps.current() + ": " + e.getMessage() + "; " + where, e);
                 }
@@ -469,9 +463,20 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         }
     }
 
-    /** Puts a dumped workload back where it was; returns where it runs now, for the error message. */
-    private String restoreOnSource(Dumped dump, Path bundle, boolean sealed, Throwable failure) {
+    /**
+     * Undoes a move that failed after the dump (nothing runs on the target): the workload is restored on
+     * {@code from} — from its images, or from the bundle once they are sealed — and the peer's socket goes back to
+     * {@code from} too. Its socket is aimed back there (in repair mode, quiet) <em>before</em> the workload runs
+     * again, as on the way out: a segment from the restored workload that no socket of the peer matches would be
+     * answered with a RST. Returns where the workload runs now, for the error; failures are added to
+     * {@code failure}.
+     *
+     * @param aimedWith the image's stream when the peer's socket was (being) aimed at the target, else null
+     */
+    private String putBack(Dumped dump, Path bundle, boolean sealed, InPlaceRepoint repoint, TcpStreamImage aimedWith,
+                           String from, Throwable failure) {
         try {
+            if (aimedWith != null) repoint.aim(service(from), aimedWith.inqSeq());
             RestoreReport back;
             if (!sealed) {
                 back = checkpointer.rollback(dump, Hooks.NONE);
@@ -482,10 +487,21 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                 }
                 Files.deleteIfExists(bundle);
             }
-            return "it runs on its source again (pid " + back.pid() + ")";
+            if (repoint != null) {
+                if (aimedWith != null) repoint.resume();
+                repoint.close(); // not aimed: leaves repair mode as it was
+            }
+            return "it runs on " + from + " again (pid " + back.pid() + ")";
         } catch (IOException | RuntimeException e) {
             failure.addSuppressed(e);
-            return "restoring it on its source failed too: " + e.getMessage();
+            if (repoint != null) {
+                try {
+                    repoint.close(); // the peer as it was before the move
+                } catch (RuntimeException notBack) {
+                    failure.addSuppressed(notBack);
+                }
+            }
+            return "putting it back on " + from + " failed too: " + e.getMessage();
         }
     }
 
