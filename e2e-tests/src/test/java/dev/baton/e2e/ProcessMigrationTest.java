@@ -13,8 +13,9 @@ import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.Workloads;
 import dev.baton.cli.Cli;
 import dev.baton.demo.EndpointProcess;
-import dev.baton.e2e.ProcessMigrationLab.Migration;
-import dev.baton.e2e.ProcessMigrationLab.Tick;
+import dev.baton.demo.ProcessMigrationScenario;
+import dev.baton.demo.ProcessMigrationScenario.Migration;
+import dev.baton.demo.ProcessMigrationScenario.Tick;
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -44,11 +46,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
-import static dev.baton.e2e.ProcessMigrationLab.awaitTicks;
-import static dev.baton.e2e.ProcessMigrationLab.outputOf;
-import static dev.baton.e2e.ProcessMigrationLab.peerConnection;
-import static dev.baton.e2e.ProcessMigrationLab.ticks;
+import static dev.baton.demo.ProcessMigrationScenario.awaitTicks;
+import static dev.baton.demo.ProcessMigrationScenario.outputOf;
+import static dev.baton.demo.ProcessMigrationScenario.peerConnection;
+import static dev.baton.demo.ProcessMigrationScenario.ticks;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -59,33 +62,33 @@ import static org.junit.jupiter.api.Assertions.*;
 @Tag("privileged")
 class ProcessMigrationTest {
     private static final int RATE = 100_000;
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     @TempDir
     Path home;
 
     @Test
     void aWorkloadWithALiveConnectionMovesToAnotherHostAndBackWhileItsPeerStreamsOnByteExact() throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
             Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = startPeer(m)) {
+            try (EndpointProcess peer = m.connectPeer(RATE)) {
                 SocketEntry peerEnd = peerConnection(peer.pid());
-                awaitEchoed(peer, RATE / 2);
+                m.awaitEchoed(RATE / 2, WAIT);
 
                 for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
                     peer.send("RESET"); // the longest gap is measured per move
                     long readBefore = peer.stats().read();
-                    Migration done = m.migrate("echo", peer.pid(), move[0], move[1]);
-                    awaitEchoed(peer, readBefore + RATE);
+                    Migration done = m.migrate(move[0], move[1]);
+                    m.awaitEchoed(readBefore + RATE, WAIT);
                     EndpointProcess.Stats stats = peer.stats();
                     System.out.printf("%s%n  peer's longest read gap %.1f ms%n", done, stats.longestGapMs());
                     assertTrue(stats.clean(), "the peer read its echo back byte for byte: " + stats);
                     assertEquals(m.host(move[1]).nsName(), m.workloads().get("echo").netns(),
                             "the workload is recorded in " + move[1]);
-                    assertContinued(w, done.outputLinesAtDump());
+                    assertContinued(m, w, done.outputLinesAtDump());
                 }
 
-                peer.send("STOP");
-                EndpointProcess.Stats end = drained(peer);
+                EndpointProcess.Stats end = m.drain(WAIT);
                 assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
                 assertStartedOnce(w);
                 assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
@@ -102,14 +105,14 @@ class ProcessMigrationTest {
     void anUnmodifiedSocatPeerGetsBackEveryByteItSentWhileTheWorkloadMovesToAnotherHostAndBack() throws Exception {
         Path sent = home.resolve("sent.bin");
         Path received = home.resolve("received.bin");
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
             Workload w = m.startEchoCounter("echo", "a");
             Process socat = new ProcessBuilder(m.host("peer").command("socat", "-",
                     "TCP:" + StateJson.format(m.service("a"))))
                     .redirectOutput(received.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
                 int pid = (int) socat.pid();
-                ProcessMigrationLab.await("socat's connection", Duration.ofSeconds(10), () -> hasConnection(pid));
+                ProcessMigrationScenario.await("socat's connection", Duration.ofSeconds(10), () -> hasConnection(pid));
                 SocketEntry peerEnd = peerConnection(pid);
                 try (RandomFeeder feeder = new RandomFeeder(socat.getOutputStream(), sent)) {
                     awaitSize(received, RATE / 2);
@@ -118,12 +121,12 @@ class ProcessMigrationTest {
                         Migration done = m.migrate("echo", pid, move[0], move[1]);
                         awaitSize(received, before + RATE);
                         System.out.println("socat: " + done);
-                        assertContinued(w, done.outputLinesAtDump());
+                        assertContinued(m, w, done.outputLinesAtDump());
                     }
                     feeder.stop();
                     assertNull(feeder.failure, "feeding socat's stdin");
                 }
-                ProcessMigrationLab.await("socat's output to catch up with its input", Duration.ofSeconds(20),
+                ProcessMigrationScenario.await("socat's output to catch up with its input", Duration.ofSeconds(20),
                         () -> size(received) == size(sent));
                 System.out.printf("socat sent %d bytes and received %d%n", Files.size(sent), Files.size(received));
                 assertEquals(-1, Files.mismatch(sent, received), "socat received exactly what it sent");
@@ -144,16 +147,16 @@ class ProcessMigrationTest {
     @Test
     void aRestoreOntoAHostWhosePortIsTakenFailsNamingThePortAndTheSourceRestoresTheBundleThroughTheCli()
             throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
             Workload w = m.startEchoCounter("echo", "a");
             Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
-            try (EndpointProcess peer = startPeer(m)) {
-                ProcessMigrationLab.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
+            try (EndpointProcess peer = m.connectPeer(RATE)) {
+                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
                         () -> listens((int) squatter.pid()));
                 SocketEntry peerEnd = peerConnection(peer.pid());
-                awaitEchoed(peer, RATE / 2);
+                m.awaitEchoed(RATE / 2, WAIT);
                 peer.send("RESET");
 
                 Path bundle = home.resolve("echo.bundle");
@@ -161,8 +164,8 @@ class ProcessMigrationTest {
                 int linesAtDump = outputOf(w).size();
                 long readAtDump = peer.stats().read();
                 System.out.print(dump.out());
-                assertTrue(m.nftTables("a").contains("table inet CRIU-"), "CRIU's lock holds the flow on a: "
-                        + m.nftTables("a"));
+                assertTrue(nftTables(m, "a").contains("table inet CRIU-"), "CRIU's lock holds the flow on a: "
+                        + nftTables(m, "a"));
                 byte[] sealed = sha256(bundle);
 
                 CheckpointException refused;
@@ -173,21 +176,20 @@ class ProcessMigrationTest {
                 System.out.println("refused: " + refused.getMessage());
                 assertTrue(refused.getMessage().contains("port 7000 is already in use"), refused.getMessage());
                 assertTrue(refused.getMessage().contains("nothing was restored"), refused.getMessage());
-                assertEquals(List.of((int) squatter.pid()), m.processesIn("b"), "nothing but the squatter runs in b");
+                assertEquals(List.of((int) squatter.pid()), processesIn(m, "b"), "nothing but the squatter runs in b");
                 assertArrayEquals(sealed, sha256(bundle), "the bundle is untouched");
-                assertEquals(List.of(), m.imageDirs(), "no unpacked images are left");
+                assertEquals(List.of(), imageDirs(m), "no unpacked images are left");
                 assertFalse(Workloads.isRunning(m.workloads().get("echo")));
 
                 Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("a").nsName());
                 System.out.print(restore.out());
                 assertTrue(restore.out().startsWith("echo restored as PID "), restore.out());
-                assertFalse(m.nftTables("a").contains("CRIU-"), "CRIU's lock is gone: " + m.nftTables("a"));
+                assertFalse(nftTables(m, "a").contains("CRIU-"), "CRIU's lock is gone: " + nftTables(m, "a"));
                 assertEquals("no CRIU lock is held here for echo", cli(m, "ckpt", "unlock", "echo").out().strip());
 
-                awaitEchoed(peer, readAtDump + RATE);
-                assertContinued(w, linesAtDump);
-                peer.send("STOP");
-                EndpointProcess.Stats end = drained(peer);
+                m.awaitEchoed(readAtDump + RATE, WAIT);
+                assertContinued(m, w, linesAtDump);
+                EndpointProcess.Stats end = m.drain(WAIT);
                 System.out.printf("peer's longest read gap %.1f ms (its retransmissions backed off while locked)%n",
                         end.longestGapMs());
                 assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
@@ -199,14 +201,67 @@ class ProcessMigrationTest {
         }
     }
 
+    /**
+     * A move whose restore is refused on b (a squatter listens on b:7000) puts the workload back on a from the
+     * bundle and the peer's socket back as it was: the move fails with a message that says so, and the stream goes
+     * on byte-exact with no RST, as if nothing had happened but a pause.
+     */
+    @Test
+    void aMoveWhoseRestoreIsRefusedPutsTheWorkloadBackOnItsSourceAndThePeerStreamsOn() throws Exception {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
+            Workload w = m.startEchoCounter("echo", "a");
+            Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            try {
+                EndpointProcess peer = m.connectPeer(RATE);
+                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
+                        () -> listens((int) squatter.pid()));
+                SocketEntry peerEnd = peerConnection(peer.pid());
+                m.awaitEchoed(RATE / 2, WAIT);
+                long readBefore = peer.stats().read();
+                int linesBefore = outputOf(w).size();
+
+                ProcessMigrationScenario.MoveFailedException failed =
+                        assertThrows(ProcessMigrationScenario.MoveFailedException.class, () -> m.migrate("a", "b"));
+                System.out.println("move refused: " + failed.getMessage());
+                assertTrue(failed.getMessage().startsWith("moving echo from a to b failed at restore: "),
+                        failed.getMessage());
+                assertTrue(failed.getMessage().contains("port 7000 is already in use"), failed.getMessage());
+                assertTrue(failed.getMessage().endsWith("it runs on a again (pid "
+                        + m.workloads().get("echo").rootPid() + ")"), failed.getMessage());
+                assertEquals(m.host("a").nsName(), m.workloads().get("echo").netns(), "the workload is recorded in a");
+                assertTrue(Workloads.isRunning(m.workloads().get("echo")), "and runs there");
+                assertEquals(List.of((int) squatter.pid()), processesIn(m, "b"), "nothing but the squatter runs in b");
+                assertEquals(List.of(), imageDirs(m), "no images are left");
+                try (Stream<Path> files = Files.list(m.home())) {
+                    assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".bundle")).toList(),
+                            "the bundle is deleted once the workload runs again");
+                }
+
+                m.awaitEchoed(readBefore + RATE, WAIT);
+                ProcessMigrationScenario.Continuity c = m.continuity("echo", linesBefore);
+                System.out.println("ticks around the failed move: " + c);
+                assertCounting(awaitTicks(w, ticks(w).size(), 5));
+                assertStartedOnce(w);
+                EndpointProcess.Stats end = m.drain(WAIT);
+                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
+                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
+                assertCleanMove(m.audit(peerEnd.local()), end.read());
+            } finally {
+                end(squatter);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "a throwing {0} hook")
     @ValueSource(strings = {"pre-dump", "post-dump"})
     void aDumpThatFailsLeavesTheWorkloadRunningWithItsConnectionAndNoImages(String hook) throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
             Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = startPeer(m)) {
+            try (EndpointProcess peer = m.connectPeer(RATE)) {
                 SocketEntry peerEnd = peerConnection(peer.pid());
-                awaitEchoed(peer, RATE / 2);
+                m.awaitEchoed(RATE / 2, WAIT);
                 Hooks refusing = new Hooks() {
                     @Override
                     public void reached(String point, long pid) {
@@ -222,13 +277,12 @@ class ProcessMigrationTest {
                 assertTrue(e.getMessage().contains("dump of echo failed, it keeps running"), e.getMessage());
                 assertTrue(e.getMessage().contains("the gateway refused at " + hook), e.getMessage());
                 assertTrue(Workloads.isRunning(w), "the workload still runs as PID " + w.rootPid());
-                assertEquals(List.of(), m.imageDirs(), "no images are left behind");
-                assertFalse(m.nftTables("a").contains("CRIU-"), "no CRIU lock is left: " + m.nftTables("a"));
+                assertEquals(List.of(), imageDirs(m), "no images are left behind");
+                assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left: " + nftTables(m, "a"));
 
                 assertCounting(awaitTicks(w, ticksBefore, 5));
-                awaitEchoed(peer, readBefore + RATE);
-                peer.send("STOP");
-                EndpointProcess.Stats end = drained(peer);
+                m.awaitEchoed(readBefore + RATE, WAIT);
+                EndpointProcess.Stats end = m.drain(WAIT);
                 assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
                 assertCleanWire(m.audit(peerEnd.local()), end.read());
             }
@@ -237,7 +291,7 @@ class ProcessMigrationTest {
 
     @Test
     void aTamperedBundleIsRefusedBeforeAnythingIsRestoredAndTheOriginalThenRestores() throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
             Workload w = m.startEchoCounter("echo", "a");
             awaitTicks(w, 0, 3);
             Dumped dump = m.checkpointer().checkpoint("echo", true, Hooks.NONE);
@@ -259,8 +313,8 @@ class ProcessMigrationTest {
             }
             System.out.println("refused: " + refused.getMessage());
             assertEquals(BundleException.Reason.TAMPERED, refused.reason(), refused.getMessage());
-            assertEquals(List.of(), m.processesIn("b"), "nothing was started in b");
-            assertEquals(List.of(), m.imageDirs(), "no images are left behind");
+            assertEquals(List.of(), processesIn(m, "b"), "nothing was started in b");
+            assertEquals(List.of(), imageDirs(m), "no images are left behind");
             assertFalse(Workloads.isRunning(m.workloads().get("echo")));
 
             RestoreReport restored;
@@ -269,7 +323,7 @@ class ProcessMigrationTest {
             }
             System.out.println("restored: " + restored);
             assertEquals(m.host("b").nsName(), m.workloads().get("echo").netns());
-            assertContinued(w, linesAtDump);
+            assertContinued(m, w, linesAtDump);
             assertEquals("hello", echoFrom(m, "b", "hello"), "the restored EchoCounter serves on b");
         }
     }
@@ -277,13 +331,13 @@ class ProcessMigrationTest {
     /** The operator's path, all through the CLI (in this JVM, its state directory given by baton.home). */
     @Test
     void theCliRunsAWorkloadDumpsItAndRestoresItOnAnotherHostWherePsShowsItServing() throws Exception {
-        try (ProcessMigrationLab m = ProcessMigrationLab.create(home)) {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
             List<String> run = new ArrayList<>(List.of("run", "--name", "echo", "--netns", m.host("a").nsName(), "--"));
-            run.addAll(ProcessMigrationLab.echoCounterCommand());
+            run.addAll(ProcessMigrationScenario.echoCounterCommand());
             Cli started = cli(m, run.toArray(String[]::new));
             assertTrue(started.out().startsWith("echo running as PID "), started.out());
             Workload w = m.workloads().get("echo");
-            ProcessMigrationLab.awaitListening(w);
+            ProcessMigrationScenario.awaitListening(w);
 
             JsonNode before = psEntry(m, "echo");
             assertTrue(before.get("running").asBoolean(), before.toString());
@@ -308,14 +362,14 @@ class ProcessMigrationTest {
             assertEquals(m.host("b").nsName(), after.get("netns").asText());
             assertNotEquals(w.rootPid(), after.get("pid").asLong(), "a new root PID on this host");
             assertListens(after);
-            assertContinued(w, linesAtDump);
+            assertContinued(m, w, linesAtDump);
             assertEquals("hello", echoFrom(m, "b", "hello"), "the restored EchoCounter serves on b");
 
             Cli unlock = cli(m, "ckpt", "unlock", "echo");
             System.out.print(unlock.out());
             assertTrue(unlock.out().startsWith("released nft table inet CRIU-"), "the dump's lock on a is released: "
                     + unlock.out());
-            assertFalse(m.nftTables("a").contains("CRIU-"), "no CRIU lock is left on a: " + m.nftTables("a"));
+            assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left on a: " + nftTables(m, "a"));
             assertEquals("echo stopped", cli(m, "stop", "echo").out().strip());
             assertFalse(psEntry(m, "echo").get("running").asBoolean());
         }
@@ -323,19 +377,7 @@ class ProcessMigrationTest {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static EndpointProcess startPeer(ProcessMigrationLab m) throws Exception {
-        EndpointProcess peer = EndpointProcess.start("peer", m.host("peer").netns(), "connect",
-                StateJson.format(m.service("a")), "--echo", "--rate", Integer.toString(RATE));
-        try {
-            peer.await("CONNECTED", Duration.ofSeconds(30));
-            return peer;
-        } catch (RuntimeException | Error e) {
-            peer.close();
-            throw e;
-        }
-    }
-
-    private static RestoreRequest rewrite(ProcessMigrationLab m, String from, String to) {
+    private static RestoreRequest rewrite(ProcessMigrationScenario m, String from, String to) {
         return new RestoreRequest(Map.of(m.host(from).address().getHostAddress(), m.host(to).address().getHostAddress()),
                 m.host(to).nsName(), false);
     }
@@ -344,7 +386,7 @@ class ProcessMigrationTest {
      * Runs {@code baton ARGS} in this JVM with the lab's state directory and keys, and expects it to succeed.
      * The property is set only for the call: nothing else in this JVM sees it.
      */
-    private static Cli cli(ProcessMigrationLab m, String... args) {
+    private static Cli cli(ProcessMigrationScenario m, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         if (args[0].equals("ckpt") && (args[1].equals("dump") || args[1].equals("restore"))) {
             all.addAll(List.of("--keys", m.keysDir().toString()));
@@ -366,7 +408,7 @@ class ProcessMigrationTest {
         assertTrue(listening.equals("0.0.0.0:7000") || listening.equals("[0:0:0:0:0:0:0:0]:7000"), ps.toString());
     }
 
-    private static JsonNode psEntry(ProcessMigrationLab m, String name) throws IOException {
+    private static JsonNode psEntry(ProcessMigrationScenario m, String name) throws IOException {
         JsonNode all = new ObjectMapper().readTree(cli(m, "ps", "--json").out());
         for (JsonNode n : all) {
             if (n.get("name").asText().equals(name)) return n;
@@ -375,7 +417,7 @@ class ProcessMigrationTest {
     }
 
     /** Sends {@code text} to the EchoCounter on {@code host} from the peer host and returns what came back. */
-    private static String echoFrom(ProcessMigrationLab m, String host, String text) throws Exception {
+    private static String echoFrom(ProcessMigrationScenario m, String host, String text) throws Exception {
         InetSocketAddress service = m.service(host);
         return m.host("peer").netns().call(() -> {
             try (SocketChannel c = SocketChannel.open(service)) {
@@ -393,30 +435,57 @@ class ProcessMigrationTest {
      * The workload's ticks go on from where the dump froze them: the first tick after the restore follows the last
      * one before it, the count never restarts, and the echoed counter keeps growing (or holds, without a peer).
      */
-    private static void assertContinued(Workload w, int outputLinesAtDump) throws Exception {
-        List<Tick> atDump = ticks(outputOf(w).subList(0, outputLinesAtDump));
-        List<Tick> all = awaitTicks(w, atDump.size(), 5);
-        assertCounting(all);
-        Tick lastBefore = atDump.getLast();
-        Tick firstAfter = all.get(atDump.size());
-        assertTrue(firstAfter.n() > lastBefore.n(), "first tick after the restore " + firstAfter
-                + " comes after the last before the dump " + lastBefore);
+    private static void assertContinued(ProcessMigrationScenario m, Workload w, int outputLinesAtDump)
+            throws Exception {
+        ProcessMigrationScenario.Continuity c = m.continuity(w.name(), outputLinesAtDump);
+        assertTrue(c.firstAfter().n() > c.lastBefore().n(), "first tick after the restore " + c.firstAfter()
+                + " comes after the last before the dump " + c.lastBefore());
+        assertCounting(awaitTicks(w, ticks(outputOf(w).subList(0, outputLinesAtDump)).size(), 5));
         assertStartedOnce(w);
     }
 
     /** Ticks go 0, 1, 2, … without a restart (back to 0) or a jump, and echoed never goes back. */
     private static void assertCounting(List<Tick> ticks) {
-        for (int i = 0; i < ticks.size(); i++) {
-            assertEquals(i, ticks.get(i).n(), "tick numbers count on without restarting: " + ticks);
-            if (i > 0) {
-                assertTrue(ticks.get(i).echoed() >= ticks.get(i - 1).echoed(), "echoed never goes back: " + ticks);
-            }
-        }
+        assertTrue(ProcessMigrationScenario.countsOn(ticks), "tick numbers count on without restarting, echoed "
+                + "never goes back: " + ticks);
     }
 
     private static void assertStartedOnce(Workload w) {
-        assertEquals(1, outputOf(w).stream().filter(l -> l.startsWith("LISTENING")).count(),
-                "EchoCounter started once: it was moved, never restarted");
+        assertTrue(ProcessMigrationScenario.startedOnce(w), "EchoCounter started once: it was moved, never restarted");
+    }
+
+    /** The PIDs of the processes whose network namespace is {@code host}'s. */
+    private static List<Integer> processesIn(ProcessMigrationScenario m, String host) {
+        Path ns = m.host(host).netns().path();
+        List<Integer> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            Object inode = Files.getAttribute(ns, "unix:ino");
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (inode.equals(Files.getAttribute(p.resolve("ns/net"), "unix:ino"))) {
+                        pids.add(Integer.parseInt(p.getFileName().toString()));
+                    }
+                } catch (IOException endedMeanwhile) {
+                    // not there any more
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return pids;
+    }
+
+    /** nftables tables in {@code host}'s namespace, e.g. {@code table inet CRIU-1234}. */
+    private static String nftTables(ProcessMigrationScenario m, String host) {
+        return m.host(host).netns().exec(null, "nft", "list", "tables").strip();
+    }
+
+    /** The directories under the images root (dumps kept, bundles being unpacked). */
+    private static List<Path> imageDirs(ProcessMigrationScenario m) throws IOException {
+        if (!Files.exists(m.imagesRoot())) return List.of();
+        try (Stream<Path> s = Files.list(m.imagesRoot())) {
+            return s.toList();
+        }
     }
 
     /** The peer still has the same socket on the same fd, aimed where it should be, established. */
@@ -446,28 +515,6 @@ class ProcessMigrationTest {
         assertEquals(0, wire.fromPeer().duplicates(), "the peer re-sent nothing the workload had: " + wire);
     }
 
-    /** Waits until the peer has read at least {@code bytes} of its echo, each byte as expected. */
-    private static void awaitEchoed(EndpointProcess peer, long bytes) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
-            EndpointProcess.Stats s = peer.stats();
-            if (s.read() >= bytes) return;
-            if (!s.clean() || System.nanoTime() > deadline) fail("the echo did not reach " + bytes + " bytes: " + s);
-            Thread.sleep(50);
-        }
-    }
-
-    /** After STOP: waits until the peer has read back everything it wrote. */
-    private static EndpointProcess.Stats drained(EndpointProcess peer) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
-            EndpointProcess.Stats s = peer.stats();
-            if (s.read() == s.written()) return s;
-            if (!s.clean() || System.nanoTime() > deadline) fail("the echo did not drain: " + s);
-            Thread.sleep(50);
-        }
-    }
-
     private static boolean hasConnection(int pid) {
         try (ProcessSockets p = ProcessSockets.open(pid)) {
             return p.list().stream().anyMatch(e -> e.state() == TcpState.ESTABLISHED);
@@ -481,7 +528,7 @@ class ProcessMigrationTest {
     }
 
     private static void awaitSize(Path file, long bytes) throws InterruptedException {
-        ProcessMigrationLab.await(file.getFileName() + " to reach " + bytes + " bytes", Duration.ofSeconds(20),
+        ProcessMigrationScenario.await(file.getFileName() + " to reach " + bytes + " bytes", Duration.ofSeconds(20),
                 () -> size(file) >= bytes);
     }
 

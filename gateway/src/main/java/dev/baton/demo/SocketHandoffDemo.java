@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
- * {@code baton demo}: a live TCP connection moves between two hosts with different IPs while both ends
+ * Act 1 of {@code baton demo}: a live TCP connection moves between two hosts with different IPs while both ends
  * stream checked bytes, and the peer — a separate process — keeps its socket. Everything runs in network
  * namespaces made for the demo and deleted afterwards.
  */
@@ -20,7 +20,8 @@ public final class SocketHandoffDemo {
 
     /** Runs the demo for about {@code duration}, moving the connection a few times; returns the exit code. */
     public static int run(PrintWriter out, Duration duration, int moves) throws Exception {
-        out.println("Baton demo: a live TCP connection moves to a host with another IP; the peer keeps streaming.");
+        out.println("Act 1: a socket moves. A live TCP connection moves to a new process on a host with another IP;");
+        out.println("the peer keeps its socket and keeps streaming.");
         out.println();
         try (HandoffScenario s = HandoffScenario.start(RATE)) {
             for (NetnsLab.Host h : s.lab().hosts()) {

@@ -52,6 +52,14 @@ class BatonUsageTest {
     }
 
     @Test
+    void anUnknownDemoActIsAUsageErrorNamingTheActs() {
+        Cli r = Cli.run("demo", "--act", "sockets");
+        assertEquals(2, r.exitCode());
+        assertEquals("baton: Invalid value for option '--act': 'sockets' is not an act: use socket, process or all",
+                r.err().lines().findFirst().orElseThrow());
+    }
+
+    @Test
     void durationConverterReadsShortAndIsoForms() {
         DurationConverter c = new DurationConverter();
         assertEquals(java.time.Duration.ofMillis(500), c.convert("500ms"));
