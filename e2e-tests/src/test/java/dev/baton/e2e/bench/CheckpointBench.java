@@ -48,7 +48,9 @@ import java.util.stream.Stream;
  *       {@code Checkpointer.checkpoint} + {@code seal} + {@code restore(bundle)} onto host b with the address
  *       rewritten.</li>
  *   <li>{@code bundle}: sealing an image directory into a bundle file and opening it, against copying the same
- *       directory ({@code Files.copy}, {@code cp -r}, a user-space stream copy); real images from figure 1.</li>
+ *       directory ({@code Files.copy}, {@code cp -r}, a user-space stream copy); real images from figure 1. Also
+ *       one seal and one open each in a fresh JVM, as the {@code baton ckpt} commands run (AES-GCM not compiled
+ *       yet).</li>
  *   <li>{@code ship}: dump + seal streamed over loopback TCP to a receiver that opens the bundle into a directory,
  *       against dump + a plain copy of the same files over the same kind of connection.</li>
  * </ol>
@@ -104,9 +106,13 @@ public final class CheckpointBench {
 
     // ---- what one run measures ----
 
-    /** CRIU's dump and restore of one workload, by one of the two paths. Critical = end to end for the CLI. */
+    /**
+     * CRIU's dump and restore of one workload, by one of the two paths. Critical = end to end for the CLI.
+     * {@code *ProbeMs}: how long CRIU probed the kernel before it started on the process, from its own log.
+     */
     record RawRun(double rssMiB, double imageMiB, double dumpMs, double dumpCriticalMs, double frozenMs,
-                  double restoreMs, double restoreCriticalMs, double criuRestoreMs) {}
+                  double dumpProbeMs, double restoreMs, double restoreCriticalMs, double criuRestoreMs,
+                  double restoreProbeMs) {}
 
     /** Baton's whole path: checkpoint on a, seal into a file, restore(bundle) on b with the address rewritten. */
     record BatonRun(double checkpointMs, double dumpPhaseMs, double sealMs, double bundleMiB, double restoreMs,
@@ -117,7 +123,8 @@ public final class CheckpointBench {
     }
 
     /** One round of figure 2 on a kept image directory. */
-    record CopyRound(double filesCopyMs, double cpMs, double streamCopyMs, double sealMs, double openMs) {}
+    record CopyRound(double filesCopyMs, double cpMs, double streamCopyMs, double sealMs, double openMs,
+                     double coldSealMs, double coldOpenMs) {}
 
     /** Dump, then ship the images to the receiver. */
     record ShipRun(double dumpMs, double shipMs, double imageMiB) {
@@ -225,9 +232,23 @@ public final class CheckpointBench {
 
     private static void printRaw(int mib, int run, String lane, RawRun x) {
         System.out.printf(Locale.ROOT, "%5d MiB run %d %-5s: RSS %.1f MiB, image %.1f MiB; dump %.1f ms (critical %.1f,"
-                        + " frozen %.1f); restore %.1f ms (critical %.1f, CRIU %.1f)%n", mib, run, lane, x.rssMiB(),
-                x.imageMiB(), x.dumpMs(), x.dumpCriticalMs(), x.frozenMs(), x.restoreMs(), x.restoreCriticalMs(),
-                x.criuRestoreMs());
+                        + " probing %.1f, frozen %.1f); restore %.1f ms (critical %.1f, probing %.1f, CRIU %.1f)%n", mib,
+                run, lane, x.rssMiB(), x.imageMiB(), x.dumpMs(), x.dumpCriticalMs(), x.dumpProbeMs(), x.frozenMs(),
+                x.restoreMs(), x.restoreCriticalMs(), x.restoreProbeMs(), x.criuRestoreMs());
+    }
+
+    /**
+     * Milliseconds from CRIU's first log line to the end of its kernel probing (kerndat, whose last step logs
+     * "files stat: fs/nr_open"): work that swrk, too, does only once the request has arrived (cr-service.c calls
+     * kerndat_init when it sets up a request's options), and that a kdat cache in a tmpfs /run would skip.
+     */
+    static double probeMs(Path log) {
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains("files stat: fs/nr_open") && l.startsWith("(")).findFirst()
+                    .map(l -> Double.parseDouble(l.substring(1, l.indexOf(')'))) * 1000).orElse(Double.NaN);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** The options Baton uses for a workload of {@code Workloads} (own mount namespace). */
@@ -271,8 +292,9 @@ public final class CheckpointBench {
             lab.restored(s.workload(), restored.pid(), lab.a());
             return new RawRun(s.rssMiB(), imageMiB, ms(t0, t3), ms(t1, t2),
                     dump.stats().map(DumpStats::frozen).map(d -> d.toNanos() / 1e6).orElse(Double.NaN),
-                    ms(r0, r3), ms(r1, r2),
-                    restored.stats().map(RestoreStats::restore).map(d -> d.toNanos() / 1e6).orElse(Double.NaN));
+                    probeMs(dump.log()), ms(r0, r3), ms(r1, r2),
+                    restored.stats().map(RestoreStats::restore).map(d -> d.toNanos() / 1e6).orElse(Double.NaN),
+                    probeMs(restored.log()));
         } finally {
             lab.stop(name);
         }
@@ -299,7 +321,8 @@ public final class CheckpointBench {
             CliRun restore = CheckpointLab.criu(lab.a(), images.resolve("restore.log"), restoreArgs);
             lab.restored(s.workload(), Long.parseLong(Files.readString(pidFile).strip()), lab.a());
             return new RawRun(s.rssMiB(), imageMiB, dump.wallMs(), dump.wallMs(), dump.statMs("Frozen time"),
-                    restore.wallMs(), restore.wallMs(), restore.statMs("Restore time"));
+                    probeMs(images.resolve("dump.log")), restore.wallMs(), restore.wallMs(),
+                    restore.statMs("Restore time"), probeMs(images.resolve("restore.log")));
         } finally {
             lab.stop(name);
         }
@@ -359,17 +382,19 @@ public final class CheckpointBench {
     private void bundleFigure(int mib, Path images, SizeResult r) throws Exception {
         r.copiedBytes = CheckpointLab.size(images);
         Manifest partial = Manifest.of(criuVersion, System.getProperty("os.version"), null, List.of());
-        copyRound(images, partial); // warm-up: the page cache and every path once
+        copyRound(images, partial, false); // warm-up: the page cache and every path once
         for (int round = 1; round <= options.runsFor(mib); round++) {
-            CopyRound c = copyRound(images, partial);
+            CopyRound c = copyRound(images, partial, true);
             r.copies.add(c);
             System.out.printf(Locale.ROOT, "%5d MiB round %d bundle: %.1f MiB, Files.copy %.1f ms, cp -r %.1f ms, stream"
-                            + " copy %.1f ms, seal %.1f ms, open %.1f ms%n", mib, round, r.copiedBytes / MIB,
-                    c.filesCopyMs(), c.cpMs(), c.streamCopyMs(), c.sealMs(), c.openMs());
+                            + " copy %.1f ms, seal %.1f ms, open %.1f ms; in a fresh JVM: seal %.1f ms, open %.1f ms%n",
+                    mib, round, r.copiedBytes / MIB, c.filesCopyMs(), c.cpMs(), c.streamCopyMs(), c.sealMs(),
+                    c.openMs(), c.coldSealMs(), c.coldOpenMs());
         }
     }
 
-    private CopyRound copyRound(Path images, Manifest partial) throws Exception {
+    /** One of each step; {@code cold}: also a seal and an open each in a fresh JVM ({@link ColdBundle}). */
+    private CopyRound copyRound(Path images, Manifest partial, boolean cold) throws Exception {
         List<Path> files = files(images);
         Path copy = lab.work().resolve("copy");
         Path bundle = lab.work().resolve("copy.bundle");
@@ -414,7 +439,17 @@ public final class CheckpointBench {
                 BundleReader.open(in, lab.keysB(), copy, Progress.NONE);
             }
             double open = ms(t0, System.nanoTime());
-            return new CopyRound(filesCopy, cpMs, stream, seal, open);
+            CheckpointLab.deleteTree(copy);
+            if (!cold) return new CopyRound(filesCopy, cpMs, stream, seal, open, Double.NaN, Double.NaN);
+
+            Files.delete(bundle);
+            CheckpointLab.sync();
+            double coldSeal = ColdBundle.inFreshJvm("seal", images.toString(), lab.keysA().dir().toString(),
+                    bundle.toString());
+            CheckpointLab.sync();
+            double coldOpen = ColdBundle.inFreshJvm("open", bundle.toString(), lab.keysB().dir().toString(),
+                    copy.toString());
+            return new CopyRound(filesCopy, cpMs, stream, seal, open, coldSeal, coldOpen);
         } finally {
             CheckpointLab.deleteTree(copy);
             Files.deleteIfExists(bundle);
@@ -489,7 +524,7 @@ public final class CheckpointBench {
                 for (int i = 0; i < 64; i++) out.write(block);
             }
             Manifest partial = Manifest.of(criuVersion, System.getProperty("os.version"), null, List.of());
-            for (int i = 0; i < 2; i++) copyRound(synthetic, partial);
+            for (int i = 0; i < 2; i++) copyRound(synthetic, partial, false);
         } finally {
             CheckpointLab.deleteTree(synthetic);
         }
@@ -513,35 +548,39 @@ public final class CheckpointBench {
 
     private void printTables() {
         System.out.println();
-        System.out.printf(Locale.ROOT, "Spawning `nsenter --net=… -- /bin/true` from Java (what a command line costs before"
-                + " CRIU runs): median %.1f ms over %d runs%n", median(spawnMs, d -> d), spawnMs.size());
+        if (!spawnMs.isEmpty()) {
+            System.out.printf(Locale.ROOT, "Spawning `nsenter --net=… -- /bin/true` from Java (what a command line costs"
+                    + " before CRIU runs): median %.1f ms over %d runs%n", median(spawnMs, d -> d), spawnMs.size());
+        }
         if (results.values().stream().anyMatch(r -> !r.rpc.isEmpty())) {
             System.out.println();
             System.out.println("Dump (medians; critical path = swrk started and asked its version before the freeze):");
             System.out.println("| workload | RSS MiB | image MiB | runs | `criu dump` CLI ms | RPC, critical path ms | RPC, end to end ms"
-                    + " | critical − CLI ms | end to end − CLI ms | CRIU frozen ms, RPC / CLI |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                    + " | critical − CLI ms | end to end − CLI ms | CRIU frozen ms, RPC / CLI | CRIU probing the kernel ms, RPC / CLI |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
             results.forEach((mib, r) -> {
                 if (r.rpc.isEmpty()) return;
                 double cli = median(r.cli, RawRun::dumpMs), crit = median(r.rpc, RawRun::dumpCriticalMs),
                         e2e = median(r.rpc, RawRun::dumpMs);
-                System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %d | %.1f | %.1f (%.2f×) | %.1f (%.2f×) | %+.1f | %+.1f | %.1f / %.1f |%n",
+                System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %d | %.1f | %.1f (%.2f×) | %.1f (%.2f×) | %+.1f | %+.1f | %.1f / %.1f | %.1f / %.1f |%n",
                         label(mib), r.rssMiB, median(r.rpc, RawRun::imageMiB), r.rpc.size(), cli, crit, crit / cli,
                         e2e, e2e / cli, crit - cli, e2e - cli, median(r.rpc, RawRun::frozenMs),
-                        median(r.cli, RawRun::frozenMs));
+                        median(r.cli, RawRun::frozenMs), median(r.rpc, RawRun::dumpProbeMs),
+                        median(r.cli, RawRun::dumpProbeMs));
             });
             System.out.println();
             System.out.println("Restore into the namespace it came from (medians):");
             System.out.println("| workload | runs | `criu restore -d` CLI ms | RPC, critical path ms | RPC, end to end ms"
-                    + " | critical − CLI ms | end to end − CLI ms | CRIU restore time ms, RPC / CLI |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+                    + " | critical − CLI ms | end to end − CLI ms | CRIU restore time ms, RPC / CLI | CRIU probing the kernel ms, RPC / CLI |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
             results.forEach((mib, r) -> {
                 if (r.rpc.isEmpty()) return;
                 double cli = median(r.cli, RawRun::restoreMs), crit = median(r.rpc, RawRun::restoreCriticalMs),
                         e2e = median(r.rpc, RawRun::restoreMs);
-                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f (%.2f×) | %.1f (%.2f×) | %+.1f | %+.1f | %.1f / %.1f |%n",
+                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f (%.2f×) | %.1f (%.2f×) | %+.1f | %+.1f | %.1f / %.1f | %.1f / %.1f |%n",
                         label(mib), r.rpc.size(), cli, crit, crit / cli, e2e, e2e / cli, crit - cli, e2e - cli,
-                        median(r.rpc, RawRun::criuRestoreMs), median(r.cli, RawRun::criuRestoreMs));
+                        median(r.rpc, RawRun::criuRestoreMs), median(r.cli, RawRun::criuRestoreMs),
+                        median(r.rpc, RawRun::restoreProbeMs), median(r.cli, RawRun::restoreProbeMs));
             });
             System.out.println();
             System.out.println("Baton's whole path: Checkpointer.checkpoint on a + seal to a file + restore(bundle) on b"
@@ -566,17 +605,18 @@ public final class CheckpointBench {
             System.out.println("Bundle against a plain copy of the same image directory, page cache, no fsync (medians; MB/s"
                     + " of image bytes; × = time against Files.copy):");
             System.out.println("| image | rounds | Files.copy ms (MB/s) | cp -r ms | stream copy, 1 MiB buffer ms | seal → file ms"
-                    + " (MB/s, ×) | open file → dir ms (MB/s, ×) |");
-            System.out.println("|---|---|---|---|---|---|---|");
+                    + " (MB/s, ×) | open file → dir ms (MB/s, ×) | seal / open in a fresh JVM ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
             results.forEach((mib, r) -> {
                 if (r.copies.isEmpty()) return;
                 double mb = r.copiedBytes / 1e6;
                 double copy = median(r.copies, CopyRound::filesCopyMs), seal = median(r.copies, CopyRound::sealMs),
                         open = median(r.copies, CopyRound::openMs);
-                System.out.printf(Locale.ROOT, "| %.1f MiB (%s) | %d | %.1f (%.0f) | %.1f | %.1f | %.1f (%.0f, %.2f×) | %.1f (%.0f, %.2f×) |%n",
+                System.out.printf(Locale.ROOT, "| %.1f MiB (%s) | %d | %.1f (%.0f) | %.1f | %.1f | %.1f (%.0f, %.2f×) | %.1f (%.0f, %.2f×) | %.0f / %.0f |%n",
                         r.copiedBytes / MIB, label(mib), r.copies.size(), copy, mb / (copy / 1e3),
                         median(r.copies, CopyRound::cpMs), median(r.copies, CopyRound::streamCopyMs), seal,
-                        mb / (seal / 1e3), seal / copy, open, mb / (open / 1e3), open / copy);
+                        mb / (seal / 1e3), seal / copy, open, mb / (open / 1e3), open / copy,
+                        median(r.copies, CopyRound::coldSealMs), median(r.copies, CopyRound::coldOpenMs));
             });
         }
         if (results.values().stream().anyMatch(r -> !r.sealedShip.isEmpty())) {
