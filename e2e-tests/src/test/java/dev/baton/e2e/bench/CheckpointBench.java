@@ -141,7 +141,6 @@ public final class CheckpointBench {
         final List<CopyRound> copies = new ArrayList<>();
         final List<ShipRun> plainShip = new ArrayList<>();
         final List<ShipRun> sealedShip = new ArrayList<>();
-        double rssMiB = Double.NaN;
         long copiedBytes;
     }
 
@@ -199,7 +198,6 @@ public final class CheckpointBench {
                         try {
                             RawRun x = rpcRun("rpc-" + mib + "-" + run, mib, images);
                             r.rpc.add(x);
-                            r.rssMiB = x.rssMiB();
                             printRaw(mib, run, "rpc", x);
                         } finally {
                             if (keep && run == runs) kept = images;
@@ -563,7 +561,7 @@ public final class CheckpointBench {
                 double cli = median(r.cli, RawRun::dumpMs), crit = median(r.rpc, RawRun::dumpCriticalMs),
                         e2e = median(r.rpc, RawRun::dumpMs);
                 System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %d | %.1f | %.1f (%.2f×) | %.1f (%.2f×) | %+.1f | %+.1f | %.1f / %.1f | %.1f / %.1f |%n",
-                        label(mib), r.rssMiB, median(r.rpc, RawRun::imageMiB), r.rpc.size(), cli, crit, crit / cli,
+                        label(mib), median(r.rpc, RawRun::rssMiB), median(r.rpc, RawRun::imageMiB), r.rpc.size(), cli, crit, crit / cli,
                         e2e, e2e / cli, crit - cli, e2e - cli, median(r.rpc, RawRun::frozenMs),
                         median(r.cli, RawRun::frozenMs), median(r.rpc, RawRun::dumpProbeMs),
                         median(r.cli, RawRun::dumpProbeMs));

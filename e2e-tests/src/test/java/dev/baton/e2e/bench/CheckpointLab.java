@@ -177,8 +177,9 @@ final class CheckpointLab implements AutoCloseable {
         String comm = mib <= 1 ? "sleep" : "python3";
         Workload w = workloads.start(name, command, a().nsName());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
-        // "ready" is printed after the allocation; bash prints it just before it becomes sleep.
-        while (!(printedReady(w) && comm.equals(procFile(w.rootPid(), "comm").strip()))) {
+        // "ready" is printed after the allocation; bash prints it just before it becomes sleep. Sleeping (S) once
+        // it got there: sleep has loaded itself, so its RSS is what it will be.
+        while (!(printedReady(w) && comm.equals(procFile(w.rootPid(), "comm").strip()) && sleeping(w.rootPid()))) {
             if (!Workloads.isRunning(w)) throw new IllegalStateException(name + " ended before it was ready: " + tail(w));
             if (System.nanoTime() > deadline) {
                 stop(name);
@@ -353,6 +354,12 @@ final class CheckpointLab implements AutoCloseable {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    private static boolean sleeping(long pid) {
+        String stat = procFile(pid, "stat");
+        int end = stat.lastIndexOf(')');
+        return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'S';
     }
 
     private static long rssKiB(long pid) {
