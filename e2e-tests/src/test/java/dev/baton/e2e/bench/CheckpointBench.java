@@ -104,6 +104,9 @@ public final class CheckpointBench {
                 }
                 i++;
             }
+            if (!Set.of("dump", "bundle", "ship").containsAll(figures)) {
+                throw new IllegalArgumentException("--figures takes dump, bundle and ship, not " + figures);
+            }
             return new Options(sizes, runs, largeRuns, dir, figures);
         }
 
