@@ -24,4 +24,4 @@ trap 'rm -f "$cpfile"' EXIT
 ./mvnw -q -B -ntp -pl e2e-tests -am test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
 # -Xmx1g: bundles stream, so sealing and opening a 1 GiB image must fit in far less.
 "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "e2e-tests/target/test-classes:$(cat "$cpfile")" dev.baton.e2e.bench.CheckpointBench "$@"
+  -cp "e2e-tests/target/test-classes:$(cat "$cpfile")" dev.baton.bench.CheckpointBench "$@"

@@ -1,4 +1,4 @@
-package dev.baton.e2e.bench;
+package dev.baton.bench;
 
 import dev.baton.ckpt.bundle.BundleReader;
 import dev.baton.ckpt.bundle.BundleWriter;

@@ -1,4 +1,4 @@
-package dev.baton.e2e.bench;
+package dev.baton.bench;
 
 import dev.baton.ckpt.Checkpointer;
 import dev.baton.ckpt.agent.Hooks;
@@ -17,8 +17,8 @@ import dev.baton.ckpt.criu.DumpResult;
 import dev.baton.ckpt.criu.DumpStats;
 import dev.baton.ckpt.criu.RestoreResult;
 import dev.baton.ckpt.criu.RestoreStats;
-import dev.baton.e2e.bench.CheckpointLab.CliRun;
-import dev.baton.e2e.bench.CheckpointLab.Started;
+import dev.baton.bench.CheckpointLab.CliRun;
+import dev.baton.bench.CheckpointLab.Started;
 
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;

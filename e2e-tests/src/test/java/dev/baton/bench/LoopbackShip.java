@@ -1,4 +1,4 @@
-package dev.baton.e2e.bench;
+package dev.baton.bench;
 
 import dev.baton.ckpt.Checkpointer;
 import dev.baton.ckpt.agent.Hooks;
