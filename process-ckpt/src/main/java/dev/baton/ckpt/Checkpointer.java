@@ -234,18 +234,21 @@ public final class Checkpointer implements HostService {
      */
     @Override
     public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) {
+        NetNamespace netns = targetNetns(request);
         Path images = dumpDirs.incoming();
-        long start = System.nanoTime();
-        BundleReader.open(bundle, keys, images, (done, total) -> hooks.progress("open", done, total));
-        double openMs = (System.nanoTime() - start) / 1e6;
-        try {
-            RestoreReport r = restoreImages(images, request, hooks);
+        // CRIU starts while the bundle is still arriving: its start-up is then off the restore's path.
+        try (CriuClient client = startCriu(request, netns, images)) {
+            long start = System.nanoTime();
+            BundleReader.open(bundle, keys, images, (done, total) -> hooks.progress("open", done, total));
+            double openMs = (System.nanoTime() - start) / 1e6;
+            RestoreReport r = restoreImages(images, request, hooks, netns, client);
             Map<String, Double> phases = new LinkedHashMap<>();
             phases.put("open", openMs);
             phases.putAll(r.phasesMs());
             return new RestoreReport(r.workload(), r.pid(), r.rewrittenSockets(), phases);
         } finally {
             DumpDirs.delete(images);
+            DumpDirs.delete(criuOutput(images));
         }
     }
 
@@ -256,17 +259,22 @@ public final class Checkpointer implements HostService {
      * @throws CheckpointException with the reason; no restored process is left behind
      */
     public RestoreReport restoreImages(Path images, RestoreRequest request, Hooks hooks) {
+        NetNamespace netns = targetNetns(request);
+        try (CriuClient client = startCriu(request, netns, images)) {
+            return restoreImages(images, request, hooks, netns, client);
+        } finally {
+            DumpDirs.delete(criuOutput(images));
+        }
+    }
+
+    private RestoreReport restoreImages(Path images, RestoreRequest request, Hooks hooks, NetNamespace netns,
+                                        CriuClient client) {
         Phases phases = new Phases();
         Workload w = dumpDirs.readWorkload(images);
         workloads.find(w.name()).filter(Workloads::isRunning).ifPresent(running -> {
             throw new CheckpointException(w.name() + " is already running here (PID " + running.rootPid()
                     + "): stop it first ('baton stop " + w.name() + "')");
         });
-        NetNamespace netns = request.netns() == null ? NetNamespace.ofProcess(ProcessHandle.current().pid())
-                : NetNamespace.named(request.netns());
-        if (request.netns() != null && !netns.exists()) {
-            throw new CheckpointException("no network namespace named '" + request.netns() + "' (ip netns list)");
-        }
         String where = request.netns() == null ? "here" : "in netns " + request.netns();
         try {
             phases.start("rewrite");
@@ -280,24 +288,20 @@ public final class Checkpointer implements HostService {
             }
             phases.start("preflight");
             RestorePreflight.check(dir.inetSockets(), netns, w.name() + " " + where);
-            phases.start("criu-start");
-            CriuLaunch launch = request.netns() == null ? criu : criu.inNetns(netns.path());
-            try (CriuClient client = CriuClient.start(launch.withOutput(images.resolve("criu-restore.out")))) {
-                phases.start("restore");
-                CriuOptions options = mountOptions(CriuOptions.builder(images))
-                        .root("/")
-                        .tcpEstablished(true)
-                        .leaveStopped(request.leaveStopped())
-                        .build();
-                RestoreResult result = client.restore(options, new HookRelay(hooks, 0));
-                phases.start("record");
-                long pid = result.pid();
-                workloads.recordMoved(w, pid, request.netns());
-                dumpDirs.keepLog(images, w, "restore.log");
-                phases.end();
-                log.info("restored {} as pid {} {}", w.name(), pid, where);
-                return new RestoreReport(w.name(), pid, rewritten, phases.millis());
-            }
+            phases.start("restore");
+            CriuOptions options = mountOptions(CriuOptions.builder(images))
+                    .root("/")
+                    .tcpEstablished(true)
+                    .leaveStopped(request.leaveStopped())
+                    .build();
+            RestoreResult result = client.restore(options, new HookRelay(hooks, 0));
+            phases.start("record");
+            long pid = result.pid();
+            workloads.recordMoved(w, pid, request.netns());
+            dumpDirs.keepLog(images, w, "restore.log");
+            phases.end();
+            log.info("restored {} as pid {} {}", w.name(), pid, where);
+            return new RestoreReport(w.name(), pid, rewritten, phases.millis());
         } catch (CriuException e) {
             dumpDirs.keepLog(images, w, "restore.log");
             throw new CheckpointException("restore of " + w.name() + " " + where + " failed, nothing is running: "
@@ -306,6 +310,25 @@ public final class Checkpointer implements HostService {
             throw new CheckpointException("restore of " + w.name() + " failed reading its images in " + images + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    private static NetNamespace targetNetns(RestoreRequest request) {
+        if (request.netns() == null) return NetNamespace.ofProcess(ProcessHandle.current().pid());
+        NetNamespace netns = NetNamespace.named(request.netns());
+        if (!netns.exists()) {
+            throw new CheckpointException("no network namespace named '" + request.netns() + "' (ip netns list)");
+        }
+        return netns;
+    }
+
+    /** {@code criu swrk} for a restore, in the target namespace; its own output next to the images. */
+    private CriuClient startCriu(RestoreRequest request, NetNamespace netns, Path images) {
+        CriuLaunch launch = request.netns() == null ? criu : criu.inNetns(netns.path());
+        return CriuClient.start(launch.withOutput(criuOutput(images)));
+    }
+
+    private static Path criuOutput(Path images) {
+        return images.resolveSibling(images.getFileName() + ".criu.out");
     }
 
     // ---------------------------------------------------------------------------------------- HostService
