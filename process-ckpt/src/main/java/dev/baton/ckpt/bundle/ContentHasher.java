@@ -14,6 +14,9 @@ import java.util.concurrent.Future;
  * only read a buffer meanwhile. With one CPU it hashes in the caller's thread.
  */
 final class ContentHasher implements AutoCloseable {
+    /** Below this a hand-off to the worker costs more than hashing here (most of CRIU's image files are small). */
+    private static final int INLINE_BELOW = 64 << 10;
+
     private final ExecutorService worker;
     private final Future<?>[] pending = new Future<?>[2];
 
@@ -24,8 +27,12 @@ final class ContentHasher implements AutoCloseable {
     }
 
     /** Adds {@code b[off, off+len)}, a range of chunk buffer {@code buffer} (0 or 1), to {@code digest}. */
-    void update(int buffer, MessageDigest digest, byte[] b, int off, int len) {
+    void update(int buffer, MessageDigest digest, byte[] b, int off, int len) throws InterruptedIOException {
         if (worker == null) {
+            digest.update(b, off, len);
+        } else if (len < INLINE_BELOW) {
+            awaitBuffer(0); // earlier updates of this digest first
+            awaitBuffer(1);
             digest.update(b, off, len);
         } else {
             // One worker runs the updates in order, so each digest sees its bytes in order.
