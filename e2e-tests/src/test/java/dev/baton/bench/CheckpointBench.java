@@ -249,11 +249,13 @@ public final class CheckpointBench {
     /**
      * Milliseconds from CRIU's first log line to the end of its kernel probing (kerndat, whose last step logs
      * "files stat: fs/nr_open"): work that swrk, too, does only once the request has arrived (cr-service.c calls
-     * kerndat_init when it sets up a request's options), and that a kdat cache in a tmpfs /run would skip.
+     * kerndat_init when it sets up a request's options). With the kdat cache (a tmpfs that install-deps mounts for
+     * the CRIU it builds) the probing is replaced by loading the cache: then up to "Loaded kdat cache".
      */
     static double probeMs(Path log) {
         try (Stream<String> lines = Files.lines(log)) {
-            return lines.filter(l -> l.contains("files stat: fs/nr_open") && l.startsWith("(")).findFirst()
+            return lines.filter(l -> (l.contains("files stat: fs/nr_open") || l.contains("Loaded kdat cache"))
+                            && l.startsWith("(")).findFirst()
                     .map(l -> Double.parseDouble(l.substring(1, l.indexOf(')'))) * 1000).orElse(Double.NaN);
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
