@@ -73,7 +73,8 @@ final class CkptCommand {
             }
             if (Files.exists(out)) throw new CommandFailure(out + " exists already: choose another --out");
             Checkpointer ckpt = Checkpointer.standard(HostKeys.load(keysDir));
-            String name = which.name != null ? which.name : byPid(ckpt.workloadRecords(), which.pid);
+            String name = which.name != null ? ckpt.workloadRecords().get(which.name).name()
+                    : byPid(ckpt.workloadRecords(), which.pid);
             PrintWriter err = spec.commandLine().getErr();
             err.printf("dumping %s…%n", name);
             LiveHooks progress = new LiveHooks(err, "local");

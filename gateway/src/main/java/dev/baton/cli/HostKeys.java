@@ -18,9 +18,10 @@ final class HostKeys {
         try {
             return ClusterKeys.load(from);
         } catch (KeysException e) {
-            throw new CommandFailure("cannot load this host's cluster keys: " + e.getMessage()
-                    + " (create a cluster with 'baton keys init', or copy this host's identity made by "
-                    + "'baton keys issue')", e);
+            String hint = e.getMessage().contains("baton keys") ? ""
+                    : " (create a cluster with 'baton keys init', or copy this host's identity made by "
+                    + "'baton keys issue')";
+            throw new CommandFailure("cannot load this host's cluster keys: " + e.getMessage() + hint, e);
         }
     }
 }
