@@ -375,6 +375,42 @@ class ProcessMigrationTest {
         }
     }
 
+    /**
+     * The operator's path with a live connection, all through the CLI: dump (CRIU's lock holds the connection on
+     * a), restore on b with the address rewritten and {@code --peer}: the peer's socket is re-pointed in place right
+     * before CRIU restores, so the restored socket's first segments meet a socket that expects them; then unlock a.
+     */
+    @Test
+    void theCliMovesAWorkloadWithItsLiveConnectionAndThePeerFollowsInPlace() throws Exception {
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
+            Workload w = m.startEchoCounter("echo", "a");
+            try (EndpointProcess peer = m.connectPeer(RATE)) {
+                SocketEntry peerEnd = peerConnection(peer.pid());
+                m.awaitEchoed(RATE / 2, WAIT);
+                Path bundle = home.resolve("echo.bundle");
+
+                cli(m, "ckpt", "dump", "--name", "echo", "--out", bundle.toString());
+                int linesAtDump = outputOf(w).size();
+                long readBefore = peer.stats().read();
+                Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("b").nsName(),
+                        "--rewrite", m.host("a").address().getHostAddress() + "=" + m.host("b").address().getHostAddress(),
+                        "--peer", Integer.toString(peer.pid()));
+                System.out.print(restore.out());
+                assertTrue(restore.out().contains("1 peer connection(s) re-pointed in place at the new address"),
+                        restore.out());
+                cli(m, "ckpt", "unlock", "echo");
+
+                m.awaitEchoed(readBefore + RATE, WAIT);
+                assertContinued(m, w, linesAtDump);
+                EndpointProcess.Stats end = m.drain(WAIT);
+                assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
+                assertSamePeerSocket(peer.pid(), peerEnd, m.service("b"));
+                assertCleanWire(m.audit(peerEnd.local()), end.read());
+                assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left on a");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static RestoreRequest rewrite(ProcessMigrationScenario m, String from, String to) {

@@ -138,6 +138,11 @@ final class CkptCommand {
         @Option(names = "--leave-stopped", description = "Leave it stopped (resume with 'baton ckpt resume NAME').")
         private boolean leaveStopped;
 
+        @Option(names = "--peer", paramLabel = "PID", description = {"A peer process on this machine whose "
+                + "connections to the workload follow it: re-pointed in place at the new address right before the",
+                "restore, resumed right after (repeatable). Without it, peers must be re-pointed another way."})
+        private List<Integer> peers = List.of();
+
         @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
         private Path keysDir;
 
@@ -151,17 +156,29 @@ final class CkptCommand {
             LiveHooks progress = new LiveHooks(err, "local");
             err.printf("restoring from %s…%n", in);
             RestoreReport r;
-            if (Files.isDirectory(in)) {
-                r = ckpt.restoreImages(in, request, progress);
-            } else {
-                try (InputStream bundle = Files.newInputStream(in)) {
-                    r = ckpt.restore(request, bundle, progress);
+            FollowingPeers following = new FollowingPeers(peers, request.rewrite());
+            try {
+                if (Files.isDirectory(in)) {
+                    if (!peers.isEmpty()) throw new CommandFailure("--peer needs a bundle (--in FILE)");
+                    r = ckpt.restoreImages(in, request, progress);
+                } else {
+                    try (InputStream bundle = Files.newInputStream(in)) {
+                        r = peers.isEmpty() ? ckpt.restore(request, bundle, progress)
+                                : ckpt.restore(request, bundle, progress, following);
+                    }
                 }
+            } catch (RuntimeException | IOException e) {
+                following.undo();
+                throw e;
             }
+            following.resume();
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%s restored as PID %d%s%s%s%n", r.workload(), r.pid(), netns == null ? "" : " in netns " + netns,
                     r.rewrittenSockets() > 0 ? ", " + r.rewrittenSockets() + " sockets moved to the new address" : "",
                     leaveStopped ? " (stopped)" : "");
+            if (following.connections() > 0) {
+                o.printf("%d peer connection(s) re-pointed in place at the new address%n", following.connections());
+            }
             o.printf("phases: %s%n", LiveHooks.phases(r.phasesMs()));
             o.flush();
             return 0;

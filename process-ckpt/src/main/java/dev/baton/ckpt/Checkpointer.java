@@ -234,6 +234,23 @@ public final class Checkpointer implements HostService {
      */
     @Override
     public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) {
+        return restore(request, bundle, hooks, BeforeRestore.NOTHING);
+    }
+
+    /** Called with the images, verified, rewritten and preflighted, right before CRIU restores them. */
+    @FunctionalInterface
+    public interface BeforeRestore {
+        BeforeRestore NOTHING = images -> { };
+
+        /** Throwing stops the restore: nothing is restored. */
+        void imagesReady(ImageDir images) throws Exception;
+    }
+
+    /**
+     * {@link #restore(RestoreRequest, InputStream, Hooks)}, letting {@code before} act on the final images first —
+     * e.g. aim the peers' sockets at the new address and trim the images' send queues to what the peers have.
+     */
+    public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks, BeforeRestore before) {
         NetNamespace netns = targetNetns(request);
         Path images = dumpDirs.incoming();
         // CRIU starts while the bundle is still arriving: its start-up is then off the restore's path.
@@ -241,7 +258,7 @@ public final class Checkpointer implements HostService {
             long start = System.nanoTime();
             BundleReader.open(bundle, keys, images, (done, total) -> hooks.progress("open", done, total));
             double openMs = (System.nanoTime() - start) / 1e6;
-            RestoreReport r = restoreImages(images, request, hooks, netns, client);
+            RestoreReport r = restoreImages(images, request, hooks, netns, client, before);
             Map<String, Double> phases = new LinkedHashMap<>();
             phases.put("open", openMs);
             phases.putAll(r.phasesMs());
@@ -261,14 +278,14 @@ public final class Checkpointer implements HostService {
     public RestoreReport restoreImages(Path images, RestoreRequest request, Hooks hooks) {
         NetNamespace netns = targetNetns(request);
         try (CriuClient client = startCriu(request, netns, images)) {
-            return restoreImages(images, request, hooks, netns, client);
+            return restoreImages(images, request, hooks, netns, client, BeforeRestore.NOTHING);
         } finally {
             DumpDirs.delete(criuOutput(images));
         }
     }
 
     private RestoreReport restoreImages(Path images, RestoreRequest request, Hooks hooks, NetNamespace netns,
-                                        CriuClient client) {
+                                        CriuClient client, BeforeRestore before) {
         Phases phases = new Phases();
         Workload w = dumpDirs.readWorkload(images);
         workloads.find(w.name()).filter(Workloads::isRunning).ifPresent(running -> {
@@ -288,6 +305,15 @@ public final class Checkpointer implements HostService {
             }
             phases.start("preflight");
             RestorePreflight.check(dir.inetSockets(), netns, w.name() + " " + where);
+            if (before != BeforeRestore.NOTHING) {
+                phases.start("before-restore");
+                try {
+                    before.imagesReady(dir);
+                } catch (Exception e) {
+                    throw new CheckpointException("restore of " + w.name() + " " + where + " stopped before CRIU ran, "
+                            + "nothing was restored: " + e.getMessage(), e);
+                }
+            }
             phases.start("restore");
             CriuOptions options = mountOptions(CriuOptions.builder(images))
                     .root("/")
