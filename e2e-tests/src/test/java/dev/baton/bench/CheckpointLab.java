@@ -54,15 +54,6 @@ final class CheckpointLab implements AutoCloseable {
             """.formatted(PEER_PORT);
     /** The smallest workload there is: {@code sleep}, holding an established connection (bash opens it). */
     private static final String SLEEP = "exec 3<>\"/dev/tcp/$0/" + PEER_PORT + "\" && echo ready && exec sleep infinity";
-    /**
-     * Run first inside the workload's own mount namespace: drops its copies of the host's {@code /run/netns/*} bind
-     * mounts, then becomes the workload. Other labs on this machine create and delete namespaces all the time; a
-     * workload that still carries the bind mount of a namespace deleted before its restore cannot be restored
-     * (CRIU: "Can't stat mountpoint …"), and their number would vary CRIU's work from run to run.
-     */
-    private static final String WITHOUT_FOREIGN_NETNS =
-            "for m in /run/netns/*; do umount \"$m\" 2>/dev/null; done; exec \"$0\" \"$@\"";
-
     private final Path work;
     private final NetnsLab lab;
     private final Workloads workloads;
@@ -171,9 +162,9 @@ final class CheckpointLab implements AutoCloseable {
      */
     Started start(String name, int mib) {
         String peerIp = lab.host("peer").address().getHostAddress();
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WITHOUT_FOREIGN_NETNS));
-        command.addAll(mib <= 1 ? List.of("/bin/bash", "-c", SLEEP, peerIp)
-                : List.of("/usr/bin/python3", "-c", ALLOCATE, peerIp, Integer.toString(mib)));
+        // Workloads drops the host's /run/netns bind mounts from the workload's mount table, as for any workload.
+        List<String> command = mib <= 1 ? List.of("/bin/bash", "-c", SLEEP, peerIp)
+                : List.of("/usr/bin/python3", "-c", ALLOCATE, peerIp, Integer.toString(mib));
         String comm = mib <= 1 ? "sleep" : "python3";
         Workload w = workloads.start(name, command, a().nsName());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);

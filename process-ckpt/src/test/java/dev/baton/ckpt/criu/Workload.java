@@ -1,5 +1,6 @@
 package dev.baton.ckpt.criu;
 
+import dev.baton.ckpt.workload.Workloads;
 import dev.baton.netns.NetnsLab.Host;
 import dev.baton.socket.internal.ErrnoException;
 import dev.baton.socket.internal.Libc;
@@ -8,49 +9,27 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A process tree started the way a migratable workload is: in a lab host's network namespace, in its own PID and
- * mount namespaces, detached from any terminal, stdio opened inside the new mount namespace, no inherited fds.
- * {@link #root} is unshare's child, PID 1 of the new namespace: the tree to dump. {@link #close()} kills it and
- * reaps what is ours.
+ * A process tree started as a migratable workload ({@link Workloads}, as {@code baton run} does) in a lab host's
+ * network namespace. {@link #root} is PID 1 of its PID namespace: the tree to dump. {@link #close()} kills it.
  */
 final class Workload implements AutoCloseable {
-    private final Process unshare;
     final int root;
     final Path out;
     final Path err;
 
-    private Workload(Process unshare, int root, Path out, Path err) {
-        this.unshare = unshare;
+    private Workload(int root, Path out, Path err) {
         this.root = root;
         this.out = out;
         this.err = err;
     }
 
-    static Workload start(Host host, Path dir, String... command) throws Exception {
-        Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
-        List<String> cmd = new ArrayList<>(List.of("setsid", "nsenter", "--net=" + host.netns().path(),
-                "unshare", "--pid", "--mount", "--fork", "--mount-proc", "--propagation", "private", "--",
-                "sh", "-c", "exec 0</dev/null 1>>\"$1\" 2>>\"$2\"; shift 2; exec setsid \"$@\"", "baton-run",
-                out.toString(), err.toString()));
-        cmd.addAll(List.of(command));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try {
-            long root = await("unshare's child", () -> p.children().findFirst().isPresent(), Duration.ofSeconds(5),
-                    () -> p.children().findFirst().orElseThrow().pid());
-            return new Workload(p, (int) root, out, err);
-        } catch (RuntimeException | Error e) {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
-            throw e;
-        }
+    static Workload start(Host host, Path dir, String... command) {
+        var w = new Workloads(dir.resolve("workloads")).start("w", List.of(command), host.nsName());
+        return new Workload((int) w.rootPid(), w.stdout(), w.stderr());
     }
 
     /** The lines the workload has written to its standard output so far. */
@@ -94,18 +73,11 @@ final class Workload implements AutoCloseable {
         }
     }
 
+    /** SIGKILL (PID 1 of its namespace ignores SIGTERM), then waits until it is gone. */
     @Override
     public void close() {
-        kill(root); // PID 1 of its namespace ignores SIGTERM
-        try {
-            if (!unshare.waitFor(10, TimeUnit.SECONDS)) {
-                unshare.destroyForcibly();
-                unshare.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            unshare.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        kill(root);
+        await("workload " + root + " to end", () -> !alive(root), Duration.ofSeconds(10), () -> null);
     }
 
     static <T> T await(String what, BooleanSupplier condition, Duration timeout, java.util.function.Supplier<T> then) {
