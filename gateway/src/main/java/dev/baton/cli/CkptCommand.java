@@ -93,8 +93,7 @@ final class CkptCommand {
                 ch.force(true);
             }
             Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
-            ckpt.discardImages(dump);
-            ckpt.rememberLock(dump);
+            ckpt.release(dump);
 
             PrintWriter o = spec.commandLine().getOut();
             Manifest m = dump.manifest();

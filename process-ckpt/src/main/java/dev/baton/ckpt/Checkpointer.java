@@ -50,7 +50,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <pre>
  *   checkpoint(name)  CRIU dump into a kept images dir ─┬─ seal(dump, out)      bundle for another host
  *                     (workload gone, its flows locked)  ├─ rollback(dump)      restore it here, as it was
- *                                                        └─ commit / discardImages + releaseLock
+ *                                                        ├─ release  bundle delivered: images deleted, lock kept
+ *                                                        └─ commit   runs elsewhere: images and lock deleted
  *   restore(bundle)   verify + unpack ─ rewrite addresses ─ preflight (ports, addresses) ─ CRIU restore ─ record
  * </pre>
  * Nothing is lost on failure: a dump that fails leaves the workload running (CRIU's promise); once CRIU has
@@ -122,7 +123,7 @@ public final class Checkpointer implements HostService {
                     .build();
             client.dump(options, new HookRelay(hooks, w.rootPid()));
             phases.start("inspect");
-            Manifest manifest = Manifest.of(version.toString(), DumpDirs.kernelRelease(),
+            Manifest manifest = Manifest.of(version.toString(), kernelRelease(),
                     new Manifest.Workload(w.name(), w.command(), w.rootPid()), sockets(images));
             String lock = networkLockSkip ? null
                     : CriuLock.fromDumpLog(w.netns(), images.resolve("dump.log")).map(CriuLock::table).orElse(null);
@@ -176,15 +177,17 @@ public final class Checkpointer implements HostService {
 
     /** The workload now runs elsewhere: delete the images and the CRIU lock left in the source namespace. */
     public void commit(Dumped dump) {
-        discardImages(dump);
-        releaseLock(dump);
+        DumpDirs.delete(dump.images());
+        if (dump.lockTable() != null) lockOf(dump).release();
     }
 
     /**
-     * Notes that the dump's CRIU lock stays in place after this call returns (the workload is restored elsewhere
-     * later), so that {@link #unlock(Workloads, String)} can find it from another process.
+     * The bundle reached its holder (a file, a caller): delete the images. CRIU's lock stays in place — the
+     * workload is restored elsewhere later — and is noted so that {@link #unlock(Workloads, String)} finds it from
+     * another process.
      */
-    public void rememberLock(Dumped dump) {
+    public void release(Dumped dump) {
+        DumpDirs.delete(dump.images());
         if (dump.lockTable() == null) return;
         try {
             lockOf(dump).recordIn(lockFile(workloads, dump.workload().name()));
@@ -194,7 +197,7 @@ public final class Checkpointer implements HostService {
     }
 
     /**
-     * Releases the CRIU lock that a dump of {@code name} left on this host (see {@link #rememberLock}): the
+     * Releases the CRIU lock that a dump of {@code name} left on this host (see {@link #release(Dumped)}): the
      * connections it held are now served elsewhere. Returns the table deleted, or empty when none was held —
      * also when the table is gone already: a restore in the source namespace makes CRIU delete it.
      */
@@ -217,13 +220,9 @@ public final class Checkpointer implements HostService {
         return new CriuLock(dump.workload().netns(), dump.lockTable());
     }
 
+    /** Deletes the images of a dump whose lock, if any, is the caller's business (see {@link #release}). */
     public void discardImages(Dumped dump) {
         DumpDirs.delete(dump.images());
-    }
-
-    /** Deletes CRIU's lock table in the source namespace (a no-op when there is none or it is gone). */
-    public boolean releaseLock(Dumped dump) {
-        return dump.lockTable() != null && lockOf(dump).release();
     }
 
     // ------------------------------------------------------------------------------------------- restore side
@@ -301,7 +300,6 @@ public final class Checkpointer implements HostService {
                 RewriteReport report = dir.rewrite(AddressRewrite.of(parseRewrite(request.rewrite())));
                 rewritten = report.changed().size();
                 log.info("address rewrite: {}", report.summary());
-                dir = ImageDir.open(images);
             }
             phases.start("preflight");
             RestorePreflight.check(dir.inetSockets(), netns, w.name() + " " + where);
@@ -368,7 +366,7 @@ public final class Checkpointer implements HostService {
         } catch (RuntimeException e) {
             problems.add("CRIU does not start: " + e.getMessage() + " (scripts/install-deps.sh installs it)");
         }
-        return new HostHealth(keys.hostName(), version, DumpDirs.kernelRelease(), problems);
+        return new HostHealth(keys.hostName(), version, kernelRelease(), problems);
     }
 
     @Override
@@ -408,9 +406,7 @@ public final class Checkpointer implements HostService {
 
     @Override
     public void release(String dumpId) {
-        Dumped dump = settle(dumpId);
-        discardImages(dump);
-        rememberLock(dump);
+        release(settle(dumpId));
     }
 
     @Override
@@ -461,6 +457,14 @@ public final class Checkpointer implements HostService {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException("reading the sockets of the dump in " + images, e);
+        }
+    }
+
+    private static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 

@@ -110,12 +110,4 @@ final class DumpDirs {
             log.warn("could not delete {}: {}", dir, e.getMessage());
         }
     }
-
-    static String kernelRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 }

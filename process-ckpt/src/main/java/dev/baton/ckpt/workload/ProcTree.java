@@ -14,30 +14,27 @@ final class ProcTree {
     private ProcTree() {
     }
 
-    /** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or empty when there is no such process. */
-    static OptionalLong startTicks(long pid) {
+    /**
+     * The start time of a live {@code pid} in clock ticks since boot (field 22 of /proc/PID/stat), which tells it
+     * from a later process that reuses the PID; empty when there is no such process or it is a zombie.
+     */
+    static OptionalLong liveStartTicks(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
             String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            char state = after[0].charAt(0); // field 3
+            if (state == 'Z' || state == 'X') return OptionalLong.empty();
             return OptionalLong.of(Long.parseLong(after[22 - 3]));
-        } catch (NoSuchFileException e) {
-            return OptionalLong.empty();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException gone) {
             return OptionalLong.empty();
         }
     }
 
     /** The process started at {@code startTicks} still runs: same PID, same start, not a zombie. */
     static boolean isAlive(long pid, long startTicks) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            char state = after[0].charAt(0); // field 3
-            return state != 'Z' && state != 'X' && Long.parseLong(after[22 - 3]) == startTicks;
-        } catch (IOException | RuntimeException gone) {
-            return false;
-        }
+        OptionalLong now = liveStartTicks(pid);
+        return now.isPresent() && now.getAsLong() == startTicks;
     }
 
     /** Direct children of {@code pid}, all threads included. */

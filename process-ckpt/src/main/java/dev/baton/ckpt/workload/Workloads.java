@@ -95,11 +95,11 @@ public final class Workloads {
             throw new WorkloadException("cannot create " + logs + ": " + e.getMessage(), e);
         }
 
+        List<String> unshare = new ArrayList<>(List.of("unshare", "--pid", "--mount", "--fork", "--mount-proc",
+                "--propagation", "private", "--", "sh", "-c", PRELUDE, "baton-run", stdout.toString(), stderr.toString()));
+        unshare.addAll(command);
         List<String> argv = new ArrayList<>(List.of("setsid"));
-        if (netns != null) argv.addAll(List.of("nsenter", "--net=" + NetNamespace.named(netns).path()));
-        argv.addAll(List.of("unshare", "--pid", "--mount", "--fork", "--mount-proc", "--propagation", "private",
-                "--", "sh", "-c", PRELUDE, "baton-run", stdout.toString(), stderr.toString()));
-        argv.addAll(command);
+        argv.addAll(netns == null ? unshare : NetNamespace.named(netns).command(unshare.toArray(String[]::new)));
         Process launcher;
         try {
             launcher = new ProcessBuilder(argv)
@@ -112,8 +112,8 @@ public final class Workloads {
         }
         long root = awaitRoot(launcher, stderr);
         awaitExec(root, command);
-        OptionalLong ticks = ProcTree.startTicks(root);
-        if (ticks.isEmpty() || !ProcTree.isAlive(root, ticks.getAsLong())) {
+        OptionalLong ticks = ProcTree.liveStartTicks(root);
+        if (ticks.isEmpty()) {
             throw new WorkloadException(chosen + " exited at once: " + tail(stderr) + " (" + stderr + ")");
         }
         Workload w = new Workload(chosen, root, ticks.getAsLong(), netns, command, stdout, stderr, Instant.now());
@@ -193,7 +193,7 @@ public final class Workloads {
      * @throws WorkloadException when {@code pid} is gone already
      */
     public Workload recordMoved(Workload w, long pid, String netns) {
-        OptionalLong ticks = ProcTree.startTicks(pid);
+        OptionalLong ticks = ProcTree.liveStartTicks(pid);
         if (ticks.isEmpty()) throw new WorkloadException(w.name() + " ended right after its restore (PID " + pid + ")");
         Workload moved = w.movedTo(pid, ticks.getAsLong(), netns);
         record(moved);
@@ -228,9 +228,11 @@ public final class Workloads {
 
     /** The workload named {@code name}, or a clear error naming the ones that exist. */
     public Workload get(String name) {
-        return find(name).orElseThrow(() -> new WorkloadException("no workload named '" + name + "' in " + dir
-                + (list().isEmpty() ? " (none recorded)" : " (known: " + String.join(", ",
-                list().stream().map(Workload::name).toList()) + ")")));
+        return find(name).orElseThrow(() -> {
+            List<String> known = list().stream().map(Workload::name).toList();
+            return new WorkloadException("no workload named '" + name + "' in " + dir
+                    + (known.isEmpty() ? " (none recorded)" : " (known: " + String.join(", ", known) + ")"));
+        });
     }
 
     /** The recorded workload whose root is {@code pid}, if any. */
