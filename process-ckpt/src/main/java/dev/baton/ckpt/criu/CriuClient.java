@@ -292,8 +292,9 @@ public final class CriuClient implements AutoCloseable {
                 throw new CriuProtocolException("CRIU answered the " + step + " request with a " + resp.getType()
                         + " message");
             }
+            Answer answer = new Answer(resp, failedHook, hookFailure);
             if (!resp.getSuccess()) {
-                String reason = hookFailure != null ? "the " + failedHook + " callback threw " + hookFailure
+                String reason = hookFailure != null ? answer.hookReason()
                         : invalid ? "CRIU refused the request as invalid" : null;
                 CriuException e = failure(step, reason, resp, log, hookFailure);
                 if (resp.hasRestore() && resp.getRestore().getPid() > 0) {
@@ -310,7 +311,7 @@ public final class CriuClient implements AutoCloseable {
                 throw e;
             }
             if (last) finalRequestSucceeded = true;
-            return new Answer(resp, failedHook, hookFailure);
+            return answer;
         }
     }
 

@@ -59,10 +59,6 @@ final class Swrk {
         return pid;
     }
 
-    String command() {
-        return command;
-    }
-
     /** Sends one message as one packet. */
     void send(byte[] message, String step) {
         if (fd < 0) throw new CriuProtocolException("criu swrk (pid " + pid + ") is closed; cannot " + step);
@@ -140,10 +136,6 @@ final class Swrk {
         }
         exit = status;
         return status;
-    }
-
-    boolean reaped() {
-        return exit != null;
     }
 
     private ExitStatus poll(long deadline) {

@@ -5,7 +5,6 @@ import dev.baton.ckpt.image.CriuFields.InetSk;
 import dev.baton.socket.Family;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,19 +74,8 @@ public final class AddressRewrite {
         List<RewriteReport.Change> changed = new ArrayList<>();
         List<InetSocketImage> wildcard = new ArrayList<>();
         List<InetSocketImage> other = new ArrayList<>();
-        List<ImageFile.Entry> entries = files.entries();
-        for (int i = 0; i < entries.size(); i++) {
-            ImageFile.Entry entry = entries.get(i);
-            ProtoMessage file = entry.message();
-            ProtoMessage isk;
-            InetSocketImage before;
-            try {
-                if (file.uint32(FileEntry.TYPE, "type") != FileEntry.TYPE_INETSK) continue;
-                isk = file.nested(FileEntry.ISK, "isk");
-                before = InetSockets.decode(isk);
-            } catch (MalformedMessageException e) {
-                throw e.inEntry(i, files.messageOffset(i));
-            }
+        for (InetSockets.InetEntry found : InetSockets.inFiles(files)) {
+            InetSocketImage before = found.socket();
             InetAddress local = before.local().getAddress();
             InetAddress newLocal = oldToNew.get(local);
             InetAddress newRemote = remote ? oldToNew.get(before.remote().getAddress()) : null;
@@ -96,15 +84,13 @@ public final class AddressRewrite {
                 else other.add(before);
                 continue;
             }
-            ProtoMessage edited = isk;
+            ProtoMessage edited = found.isk();
             if (newLocal != null) edited = withAddress(edited, InetSk.SRC_ADDR, before.family(), newLocal);
             if (newRemote != null) edited = withAddress(edited, InetSk.DST_ADDR, before.family(), newRemote);
-            ProtoMessage newFile = file.replacing(Field.len(FileEntry.ISK, edited.encode()));
-            out = out.withEntry(i, new ImageFile.Entry(newFile, entry.payload()));
-            changed.add(new RewriteReport.Change(before, new InetSocketImage(before.id(), before.ino(), before.family(),
-                    before.type(), before.protocol(), before.state(),
-                    newLocal == null ? before.local() : new InetSocketAddress(newLocal, before.local().getPort()),
-                    newRemote == null ? before.remote() : new InetSocketAddress(newRemote, before.remote().getPort()))));
+            ImageFile.Entry entry = files.entries().get(found.index());
+            ProtoMessage newFile = entry.message().replacing(Field.len(FileEntry.ISK, edited.encode()));
+            out = out.withEntry(found.index(), new ImageFile.Entry(newFile, entry.payload()));
+            changed.add(new RewriteReport.Change(before, InetSockets.decode(edited)));
         }
         return new Result(out, new RewriteReport(changed, wildcard, other));
     }

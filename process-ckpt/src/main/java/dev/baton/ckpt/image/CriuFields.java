@@ -10,7 +10,6 @@ final class CriuFields {
     /** {@code file_entry} (fdinfo.proto), one per open file in files.img. */
     static final class FileEntry {
         static final int TYPE = 1;
-        static final int ID = 2;
         static final int ISK = 4;
         /** {@code fd_types.INETSK}. */
         static final int TYPE_INETSK = 4;
@@ -60,8 +59,6 @@ final class CriuFields {
     /** {@code pstree_entry} (pstree.proto). */
     static final class Pstree {
         static final int PID = 1;
-        static final int PPID = 2;
-        static final int THREADS = 5;
 
         private Pstree() {}
     }

@@ -1,6 +1,5 @@
 package dev.baton.ckpt.image;
 
-import dev.baton.ckpt.image.CriuFields.FileEntry;
 import dev.baton.ckpt.image.CriuFields.Pstree;
 
 import java.io.IOException;
@@ -15,7 +14,8 @@ import java.util.Optional;
  * A CRIU image directory (CRIU 4.x layout), read for what a migration needs: the inet sockets (files.img), their
  * TCP state (tcp-stream-*.img) and the process tree (pstree.img); and edited in place for it:
  * {@link #rewrite} (addresses) and {@link #reconcileSendQueue} (send queue). Each edit replaces one file
- * atomically (temporary file, fsync, rename) or leaves it untouched when it fails. Not thread-safe.
+ * atomically (temporary file, fsync, rename) or leaves it untouched when it fails. files.img is read once, by
+ * {@link #open}; edit it through this object only. Not thread-safe.
  */
 public final class ImageDir {
     static final String FILES = "files.img";
@@ -24,11 +24,14 @@ public final class ImageDir {
     static final String LEGACY_INETSK = "inetsk.img";
 
     private final Path dir;
+    /** files.img as read by {@link #open} or last written by {@link #rewrite}. */
+    private ImageFile files;
     private List<InetSocketImage> sockets;
 
-    private ImageDir(Path dir, List<InetSocketImage> sockets) {
+    private ImageDir(Path dir, ImageFile files) throws ImageFormatException {
         this.dir = dir;
-        this.sockets = sockets;
+        this.files = files;
+        this.sockets = sockets(files);
     }
 
     /**
@@ -45,7 +48,11 @@ public final class ImageDir {
         if (!Files.exists(dir.resolve(FILES))) {
             throw new ImageFormatException(FILES, 0, "missing in " + dir + " (not a CRIU 4.x image directory?)");
         }
-        return new ImageDir(dir, readSockets(ImageFile.read(dir.resolve(FILES))));
+        ImageFile files = ImageFile.read(dir.resolve(FILES));
+        if (files.kind() != ImageKind.FILES) {
+            throw new ImageFormatException(FILES, 0, "expected a FILES image, found " + files.kind());
+        }
+        return new ImageDir(dir, files);
     }
 
     public Path path() {
@@ -94,11 +101,11 @@ public final class ImageDir {
      */
     public RewriteReport rewrite(AddressRewrite rewrite) throws IOException {
         Path file = dir.resolve(FILES);
-        ImageFile files = ImageFile.read(file);
         AddressRewrite.Result result = decoding(file, () -> rewrite.apply(files));
         if (!result.report().changed().isEmpty()) {
             result.files().write(file);
-            sockets = readSockets(result.files());
+            files = result.files();
+            sockets = sockets(files);
         }
         return result.report();
     }
@@ -125,23 +132,9 @@ public final class ImageDir {
         return result.trim();
     }
 
-    private static List<InetSocketImage> readSockets(ImageFile files) throws ImageFormatException {
-        if (files.kind() != ImageKind.FILES) {
-            throw new ImageFormatException(FILES, 0, "expected a FILES image, found " + files.kind());
-        }
-        List<InetSocketImage> out = new ArrayList<>();
-        List<ImageFile.Entry> entries = files.entries();
-        for (int i = 0; i < entries.size(); i++) {
-            ProtoMessage file = entries.get(i).message();
-            try {
-                if (file.uint32(FileEntry.TYPE, "type") != FileEntry.TYPE_INETSK) continue;
-                out.add(InetSockets.decode(file.nested(FileEntry.ISK, "isk")));
-            } catch (MalformedMessageException e) {
-                MalformedMessageException located = e.inEntry(i, files.messageOffset(i));
-                throw new ImageFormatException(FILES, located.offset(), located.getMessage());
-            }
-        }
-        return List.copyOf(out);
+    private static List<InetSocketImage> sockets(ImageFile files) throws ImageFormatException {
+        return decoding(Path.of(FILES), () -> InetSockets.inFiles(files).stream().map(InetSockets.InetEntry::socket)
+                .toList());
     }
 
     private interface Decoding<T> {

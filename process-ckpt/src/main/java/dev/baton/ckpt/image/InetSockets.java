@@ -1,5 +1,6 @@
 package dev.baton.ckpt.image;
 
+import dev.baton.ckpt.image.CriuFields.FileEntry;
 import dev.baton.ckpt.image.CriuFields.InetSk;
 import dev.baton.socket.Family;
 import dev.baton.socket.TcpState;
@@ -23,6 +24,30 @@ final class InetSockets {
     private static final int MAPPED_V4_MARKER = 0xFFFF0000; // bytes 00 00 ff ff as a little-endian word
 
     private InetSockets() {}
+
+    /** An INETSK entry of files.img: its index, its {@code inet_sk_entry} and what that decodes to. */
+    record InetEntry(int index, ProtoMessage isk, InetSocketImage socket) {}
+
+    /**
+     * The INETSK entries of a decoded files.img, in file order.
+     *
+     * @throws MalformedMessageException located in the file (entry index, offset) when an entry does not decode
+     */
+    static List<InetEntry> inFiles(ImageFile files) {
+        List<InetEntry> out = new ArrayList<>();
+        List<ImageFile.Entry> entries = files.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            ProtoMessage file = entries.get(i).message();
+            try {
+                if (file.uint32(FileEntry.TYPE, "type") != FileEntry.TYPE_INETSK) continue;
+                ProtoMessage isk = file.nested(FileEntry.ISK, "isk");
+                out.add(new InetEntry(i, isk, decode(isk)));
+            } catch (MalformedMessageException e) {
+                throw e.inEntry(i, files.messageOffset(i));
+            }
+        }
+        return out;
+    }
 
     static InetSocketImage decode(ProtoMessage isk) {
         int familyCode = (int) isk.uint32(InetSk.FAMILY, "family");

@@ -79,7 +79,7 @@ class DumpRestoreTest {
                 dump = criu.dump(options(images).pid(w.root).tcpEstablished(true)
                         .networkLock(CriuOptions.NetworkLock.SKIP).build(), CriuNotify.NONE);
             }
-            Workload.await("the dumped workload to be gone", () -> !Workload.alive(w.root), Duration.ofSeconds(5), () -> null);
+            w.awaitGone();
             List<String> atDump = w.lines();
             assertCountsFromOne(atDump);
             assertEquals(images.resolve("dump.log"), dump.log());
@@ -121,7 +121,7 @@ class DumpRestoreTest {
             }
             assertEquals(List.of("pre-dump", "post-dump"), dumpHooks.names);
 
-            Workload.await("the dumped workload to be gone", () -> !Workload.alive(w.root), Duration.ofSeconds(5), () -> null);
+            w.awaitGone();
             Recorder restoreHooks = new Recorder();
             RestoreResult restored;
             try (CriuClient criu = criuIn(lab.host("a"))) {
@@ -170,14 +170,19 @@ class DumpRestoreTest {
     void dumpingAPidThatDoesNotExistFailsWithCriusErrorLine() throws Exception {
         int pid = IntStream.iterate(32000, p -> p - 1).filter(p -> !Files.exists(Path.of("/proc/" + p)))
                 .findFirst().orElseThrow();
+        Path images = images();
         CriuException e;
         try (CriuClient criu = CriuClient.start(CriuLaunch.defaults())) {
-            e = assertThrows(CriuException.class, () -> criu.dump(CriuOptions.builder(images()).pid(pid).build(), null));
+            e = assertThrows(CriuException.class, () -> criu.dump(CriuOptions.builder(images).pid(pid).build(), null));
         }
         assertEquals("dump", e.request());
+        assertEquals(3, e.crErrno(), "CRIU's own errno: ESRCH");
+        assertTrue(e.getMessage().startsWith("CRIU dump failed (cr_errno ESRCH (No such process))\n"), e.getMessage());
         assertFalse(e.logErrors().isEmpty(), "error lines read from " + e.log());
-        assertTrue(e.getMessage().contains(e.logErrors().getFirst()), e.getMessage());
-        assertTrue(e.getMessage().contains(Integer.toString(pid)), e.getMessage());
+        assertTrue(e.logErrors().getFirst().contains(pid + ": No such process"), e.logErrors().toString());
+        assertTrue(e.logErrors().getLast().endsWith("Dumping FAILED."), e.logErrors().toString());
+        assertTrue(e.getMessage().contains(String.join("\n  ", e.logErrors())), e.getMessage());
+        assertEquals(images.resolve("dump.log"), e.log().orElseThrow());
         assertFalse(e.getMessage().contains("RLIMIT_NOFILE"), "the harmless line is left out: " + e.getMessage());
     }
 
@@ -191,8 +196,7 @@ class DumpRestoreTest {
                 criu.dump(options(images).pid(w.root).build(), CriuNotify.NONE);
             }
             Path ns = lab.host("a").netns().path();
-            Workload.await("the dumped workload to be gone", () -> processesIn(ns).isEmpty(), Duration.ofSeconds(5),
-                    () -> null);
+            Workload.await("the dumped workload to be gone", () -> processesIn(ns).isEmpty(), Duration.ofSeconds(5));
             IllegalStateException boom = new IllegalStateException("sockets could not be re-pointed");
             int[] restoredPid = {0};
             CriuException e;
@@ -208,8 +212,7 @@ class DumpRestoreTest {
             }
             assertSame(boom, e.getCause());
             assertTrue(restoredPid[0] > 0);
-            Workload.await("no process left in a's namespace", () -> processesIn(ns).isEmpty(), Duration.ofSeconds(5),
-                    () -> null);
+            Workload.await("no process left in a's namespace", () -> processesIn(ns).isEmpty(), Duration.ofSeconds(5));
             assertFalse(Files.exists(Path.of("/proc", Integer.toString(restoredPid[0]))),
                     "the half-restored root is reaped, not a zombie");
         }
@@ -224,7 +227,7 @@ class DumpRestoreTest {
             try (CriuClient criu = criuIn(lab.host("a"))) {
                 criu.dump(options(images).pid(w.root).build(), CriuNotify.NONE);
             }
-            Workload.await("the dumped workload to be gone", () -> !Workload.alive(w.root), Duration.ofSeconds(5), () -> null);
+            w.awaitGone();
 
             Path b = lab.host("b").netns().path();
             CriuException e;
@@ -237,8 +240,7 @@ class DumpRestoreTest {
             }
             assertTrue(e.getMessage().contains("Address already in use"), e.getMessage());
             assertEquals(images.resolve("restore.log"), e.log().orElseThrow());
-            Workload.await("no process left in b's namespace", () -> processesIn(b).isEmpty(), Duration.ofSeconds(5),
-                    () -> null);
+            Workload.await("no process left in b's namespace", () -> processesIn(b).isEmpty(), Duration.ofSeconds(5));
 
             RestoreResult again;
             try (CriuClient criu = criuIn(lab.host("a"))) {

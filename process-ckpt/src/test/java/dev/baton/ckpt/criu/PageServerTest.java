@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import static dev.baton.ckpt.criu.DumpRestoreTest.COUNTER;
 import static dev.baton.ckpt.criu.DumpRestoreTest.assertCountsFromOne;
@@ -76,8 +75,7 @@ class PageServerTest {
                 }
                 target.awaitPageServer();
             }
-            Workload.await("the dumped workload to be gone", () -> !Workload.alive(w.root), Duration.ofSeconds(5),
-                    () -> null);
+            w.awaitGone();
             assertTrue(Files.exists(images.resolve("page-server.log")));
             int atDump = w.lines().size();
             RestoreResult restored;

@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import static dev.baton.ckpt.criu.DumpRestoreTest.criuIn;
 import static dev.baton.ckpt.criu.DumpRestoreTest.options;
@@ -70,8 +69,7 @@ class TcpEstablishedTest {
                         }
                     });
                 }
-                Workload.await("the dumped workload to be gone", () -> !Workload.alive(w.root), Duration.ofSeconds(5),
-                        () -> null);
+                w.awaitGone();
 
                 assertTrue(a.netns().exec(null, "nft", "list", "tables").contains("table inet CRIU-"),
                         "the dump leaves the connection locked until the restore");

@@ -46,13 +46,17 @@ final class Workload implements AutoCloseable {
                     } catch (IOException e) {
                         return false;
                     }
-                }, Duration.ofSeconds(10), () -> null);
+                }, Duration.ofSeconds(10));
+    }
+
+    /** Waits until the root is gone, as after a dump that killed it. */
+    void awaitGone() {
+        await("workload " + root + " to be gone", () -> !alive(root), Duration.ofSeconds(5));
     }
 
     static boolean alive(int pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            char state = state(pid);
             return state != 'Z' && state != 'X';
         } catch (IOException e) {
             return false;
@@ -65,22 +69,18 @@ final class Workload implements AutoCloseable {
         return stat.charAt(stat.lastIndexOf(')') + 2);
     }
 
-    static void kill(int pid) {
-        try {
-            Libc.kill(pid, Libc.SIGKILL);
-        } catch (ErrnoException e) {
-            if (e.errno() != Libc.ESRCH) throw e;
-        }
-    }
-
     /** SIGKILL (PID 1 of its namespace ignores SIGTERM), then waits until it is gone. */
     @Override
     public void close() {
-        kill(root);
-        await("workload " + root + " to end", () -> !alive(root), Duration.ofSeconds(10), () -> null);
+        try {
+            Libc.kill(root, Libc.SIGKILL);
+        } catch (ErrnoException e) {
+            if (e.errno() != Libc.ESRCH) throw e;
+        }
+        await("workload " + root + " to end", () -> !alive(root), Duration.ofSeconds(10));
     }
 
-    static <T> T await(String what, BooleanSupplier condition, Duration timeout, java.util.function.Supplier<T> then) {
+    static void await(String what, BooleanSupplier condition, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
@@ -91,6 +91,5 @@ final class Workload implements AutoCloseable {
                 throw new AssertionError("interrupted waiting for " + what);
             }
         }
-        return then.get();
     }
 }

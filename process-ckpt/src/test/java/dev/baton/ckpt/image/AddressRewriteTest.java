@@ -151,6 +151,20 @@ class AddressRewriteTest {
     }
 
     @Test
+    void aSecondRewriteThroughTheSameImageDirStartsFromTheFirstOnesResult(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("files.img"), FILES);
+        ImageDir images = ImageDir.open(dir);
+        images.rewrite(AddressRewrite.of(Map.of(OLD, NEW)));
+        InetAddress newer = ip("198.18.7.9");
+        RewriteReport second = images.rewrite(AddressRewrite.of(Map.of(NEW, newer)));
+        assertEquals(List.of(1L, 3L, 5L), second.changed().stream().map(c -> c.before().id()).toList());
+        assertEquals(List.of(new InetSocketAddress(newer, 7000), new InetSocketAddress(newer, 7000),
+                        new InetSocketAddress(newer, 7003)),
+                second.changed().stream().map(c -> c.after().local()).toList());
+        assertEquals(images.inetSockets(), ImageDir.open(dir).inetSockets(), "what is on disk is what it shows");
+    }
+
+    @Test
     void aRewriteThatMatchesNothingWritesNothing(@TempDir Path dir) throws Exception {
         Path files = dir.resolve("files.img");
         Files.write(files, FILES);

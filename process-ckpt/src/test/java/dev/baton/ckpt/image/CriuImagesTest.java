@@ -213,9 +213,21 @@ class CriuImagesTest {
         Path dir = copyOfTheDump("rewrite-only");
         byte[] before = Files.readAllBytes(dir.resolve("files.img"));
         RewriteReport report = ImageDir.open(dir).rewrite(AddressRewrite.of(Map.of(a.address(), b.address())));
-        assertEquals(2, report.changed().size(), report.summary());
-        assertEquals(1, report.wildcard().size(), report.summary());
-        assertEquals(1, report.other().size(), report.summary());
+        InetAddress any = InetAddress.ofLiteral("0.0.0.0");
+        InetSocketAddress peerEnd = (InetSocketAddress) client.getLocalAddress();
+        assertEquals(List.of(
+                        row(TcpState.LISTEN, new InetSocketAddress(b.address(), PORT), new InetSocketAddress(any, 0)),
+                        row(TcpState.ESTABLISHED, new InetSocketAddress(b.address(), PORT), peerEnd)).stream().sorted().toList(),
+                report.changed().stream().map(c -> row(c.after().state(), c.after().local(), c.after().remote()))
+                        .sorted().toList(), report.summary());
+        for (RewriteReport.Change c : report.changed()) {
+            assertEquals(new InetSocketAddress(a.address(), PORT), c.before().local(), report.summary());
+            assertEquals(c.before().remote(), c.after().remote(), "the remote end is left alone");
+        }
+        assertEquals(List.of(new InetSocketAddress(any, 7001)), report.wildcard().stream().map(InetSocketImage::local)
+                .toList(), report.summary());
+        assertEquals(List.of(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 7002)),
+                report.other().stream().map(InetSocketImage::local).toList(), report.summary());
 
         ImageFile old = ImageFile.decode("files.img", before);
         ImageFile now = ImageFile.read(dir.resolve("files.img"));

@@ -94,11 +94,15 @@ class ReconciledRestoreTest {
                 assertEquals(0, dumped.unsentLength(), "B was transmitted (and lost), not left unsent");
                 long peerRcvNxt = Seq.add(dumped.sendQueueSeq(false), A); // the peer read A and nothing else
                 SendQueueTrim trim = dir.reconcileSendQueue(connection, peerRcvNxt);
-                assertEquals(A, trim.droppedBytes());
-                assertEquals(B, trim.unsentAfter());
+                assertEquals(new SendQueueTrim(dumped.sendQueueSeq(false), peerRcvNxt, A, A + B, B), trim);
                 TcpStreamImage edited = dir.tcpStream(connection).orElseThrow();
                 assertArrayEquals(chunkB, edited.sendQueue());
+                assertEquals(B, edited.outqLength());
                 assertEquals(B, edited.unsentLength());
+                assertEquals(dumped.outqSeq(), edited.outqSeq(), "write_seq does not move");
+                assertEquals(peerRcvNxt, edited.sendQueueSeq(false), "the send queue starts at the peer's rcv_nxt");
+                assertEquals(dumped.inqSeq(), edited.inqSeq());
+                assertArrayEquals(dumped.receiveQueue(), edited.receiveQueue());
 
                 restored = CriuCli.restore(a, images);
                 long restoredAt = System.nanoTime();

@@ -12,13 +12,14 @@ class SendQueueReconcileTest {
     private static final byte[] INQ = "in".getBytes();
     private static final byte[] OUTQ = "0123456789".getBytes();
 
-    /** outq_seq (write_seq) 5010, 10 bytes queued from snd_una 5000, the last 4 never sent. */
-    private static ImageFile stream(long outqSeq, ProtoMessage entry) throws ImageFormatException {
+    /** A tcp-stream image of {@code entry} followed by INQ and OUTQ. */
+    private static ImageFile stream(ProtoMessage entry) throws ImageFormatException {
         return ImageFile.decode("tcp-stream-1.img", image(ImageKind.TCP_STREAM, entry(entry, concat(INQ, OUTQ))));
     }
 
+    /** outq_seq (write_seq) 5010, 10 bytes queued from snd_una 5000, the last 4 never sent. */
     private static ImageFile stream() throws ImageFormatException {
-        return stream(5010, tcpStream(900, INQ.length, 5010, OUTQ.length, 4));
+        return stream(tcpStream(900, INQ.length, 5010, OUTQ.length, 4));
     }
 
     @Test
@@ -36,7 +37,10 @@ class SendQueueReconcileTest {
 
     @Test
     void whenThePeerHasNothingNewEverythingIsSentAgainAsNewData() throws Exception {
-        TcpStreamImage after = TcpStreams.decode(TcpStreams.reconcile(stream(), 5000, TcpState.ESTABLISHED).image());
+        TcpStreams.Reconciled r = TcpStreams.reconcile(stream(), 5000, TcpState.ESTABLISHED);
+        assertEquals(new SendQueueTrim(5000, 5000, 0, 6, 10), r.trim());
+        TcpStreamImage after = TcpStreams.decode(r.image());
+        assertEquals(5010, after.outqSeq());
         assertEquals(10, after.outqLength());
         assertEquals(10, after.unsentLength());
         assertArrayEquals(OUTQ, after.sendQueue());
@@ -44,7 +48,11 @@ class SendQueueReconcileTest {
 
     @Test
     void whenThePeerHasEverythingTheSendQueueIsEmpty() throws Exception {
-        TcpStreamImage after = TcpStreams.decode(TcpStreams.reconcile(stream(), 5010, TcpState.ESTABLISHED).image());
+        TcpStreams.Reconciled r = TcpStreams.reconcile(stream(), 5010, TcpState.ESTABLISHED);
+        assertEquals(new SendQueueTrim(5000, 5010, 10, 6, 0), r.trim());
+        TcpStreamImage after = TcpStreams.decode(r.image());
+        assertEquals(5010, after.outqSeq());
+        assertEquals(5010, after.sendQueueSeq(false));
         assertEquals(0, after.outqLength());
         assertEquals(0, after.unsentLength());
         assertEquals(0, after.sendQueue().length);
@@ -52,11 +60,13 @@ class SendQueueReconcileTest {
 
     @Test
     void sequenceNumbersWrapAround() throws Exception {
-        ImageFile wrapped = stream(4, tcpStream(900, INQ.length, 4, OUTQ.length, 0)); // snd_una = 2^32 - 6
+        ImageFile wrapped = stream(tcpStream(900, INQ.length, 4, OUTQ.length, 0)); // snd_una = 2^32 - 6
         TcpStreams.Reconciled r = TcpStreams.reconcile(wrapped, 0xFFFF_FFFEL, TcpState.ESTABLISHED);
-        assertEquals(0xFFFF_FFFAL, r.trim().sndUnaBefore());
-        assertEquals(4, r.trim().droppedBytes());
-        assertArrayEquals("456789".getBytes(), TcpStreams.decode(r.image()).sendQueue());
+        assertEquals(new SendQueueTrim(0xFFFF_FFFAL, 0xFFFF_FFFEL, 4, 10, 6), r.trim());
+        TcpStreamImage after = TcpStreams.decode(r.image());
+        assertArrayEquals("456789".getBytes(), after.sendQueue());
+        assertEquals(4, after.outqSeq(), "write_seq does not move");
+        assertEquals(0xFFFF_FFFEL, after.sendQueueSeq(false), "snd_una is the peer's rcv_nxt, across the wrap");
     }
 
     @Test
@@ -73,13 +83,16 @@ class SendQueueReconcileTest {
     @Test
     void aQueuedFinIsCountedInOutqSeqButIsNotData() throws Exception {
         // FIN_WAIT1: write_seq 5011 includes our FIN; the data is [5000, 5010).
-        ImageFile finWait = stream(5011, tcpStream(900, INQ.length, 5011, OUTQ.length, 0));
+        ImageFile finWait = stream(tcpStream(900, INQ.length, 5011, OUTQ.length, 0));
         TcpStreams.Reconciled r = TcpStreams.reconcile(finWait, 5004, TcpState.FIN_WAIT1);
-        assertEquals(5000, r.trim().sndUnaBefore());
-        assertArrayEquals("456789".getBytes(), TcpStreams.decode(r.image()).sendQueue());
+        assertEquals(new SendQueueTrim(5000, 5004, 4, 10, 6), r.trim());
+        TcpStreamImage after = TcpStreams.decode(r.image());
+        assertArrayEquals("456789".getBytes(), after.sendQueue());
+        assertEquals(5011, after.outqSeq(), "write_seq, FIN included, does not move");
+        assertEquals(5004, after.sendQueueSeq(true));
         // The peer acknowledged the FIN too: all data is dropped, the FIN is sent again by CRIU's shutdown().
         TcpStreams.Reconciled all = TcpStreams.reconcile(finWait, 5011, TcpState.FIN_WAIT1);
-        assertEquals(10, all.trim().droppedBytes());
+        assertEquals(new SendQueueTrim(5000, 5010, 10, 10, 0), all.trim());
     }
 
     @Test
@@ -96,12 +109,14 @@ class SendQueueReconcileTest {
             if (fb.number() == 3 || fb.number() == 12) assertEquals(7, fa.bits());
             else assertEquals(fb, fa, "field " + fb.number() + " untouched");
         }
+        assertArrayEquals(concat(INQ, "3456789".getBytes()), after.entries().getFirst().payload(),
+                "the receive queue as dumped, then the send queue without the acknowledged head");
     }
 
     @Test
     void anImageWithoutUnsqLenGetsItInFieldOrder() throws Exception {
         ProtoMessage old = tcpStream(900, INQ.length, 5010, OUTQ.length, 0).replacing(12, List.of());
-        ImageFile after = TcpStreams.reconcile(stream(5010, old), 5002, TcpState.ESTABLISHED).image();
+        ImageFile after = TcpStreams.reconcile(stream(old), 5002, TcpState.ESTABLISHED).image();
         List<Integer> numbers = after.entries().getFirst().message().fields().stream().map(Field::number).toList();
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17), numbers);
         assertEquals(8, TcpStreams.decode(after).unsentLength());

@@ -336,9 +336,11 @@ public final class Libc {
 
     /** waitpid(2) for one child. */
     public static WaitResult waitpid(int pid, int options) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = SCRATCH.get().errno;
-            MemorySegment status = arena.allocate(JAVA_INT);
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment err = scratch.errno;
+            MemorySegment status = scratch.value;
+            status.set(JAVA_INT, 0, 0); // WNOHANG on a running child writes no status
             int r = (int) WAITPID.invokeExact(err, pid, status, options);
             check(r, err, "waitpid(" + pid + ")");
             return new WaitResult(r, status.get(JAVA_INT, 0));
