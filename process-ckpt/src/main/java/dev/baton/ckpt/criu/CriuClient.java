@@ -273,7 +273,7 @@ public final class CriuClient implements AutoCloseable {
                 String hook = resp.getNotify().getScript();
                 boolean ok = true;
                 try {
-                    call(notify, hook, resp.getNotify().getPid());
+                    notify.notified(hook, resp.getNotify().getPid());
                 } catch (Exception e) {
                     ok = false;
                     if (hookFailure == null) {
@@ -332,15 +332,6 @@ public final class CriuClient implements AutoCloseable {
         if (orphans && pageServer != null) {
             throw new IllegalStateException("the page server this client started (pid " + pageServer.pid()
                     + ") must be awaited or stopped before " + step + ", or it would lose its parent");
-        }
-    }
-
-    private static void call(CriuNotify notify, String hook, int pid) throws Exception {
-        var known = Hook.named(hook);
-        if (known.isPresent()) {
-            known.get().call(notify, pid);
-        } else {
-            LOG.info("CRIU notification '{}' has no callback; acknowledged", hook);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.baton.ckpt.criu;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * Callbacks at the points where CRIU stops and asks ("notify scripts" in CRIU's terms), called on the thread that
  * made the request, while CRIU waits for the answer. Returning acknowledges the point; throwing makes CRIU fail
@@ -17,11 +19,24 @@ package dev.baton.ckpt.criu;
  * {@link CriuOptions.NetworkLock#SKIP}) and says nothing. So a caller that holds the workload's packets itself
  * takes the hold in {@code preDump} and releases it after the restore ({@code postRestore} or later). Hooks CRIU
  * sends that have no method here (status-ready, orphan-pts-master, query-ext-files, pre-stream) are logged and
- * acknowledged.
+ * acknowledged. A caller that treats every point alike (relays it by name) overrides {@link #notified} instead.
  */
 public interface CriuNotify {
     /** Acknowledges every point. */
     CriuNotify NONE = new CriuNotify() {};
+
+    /**
+     * Every notification, by CRIU's name for it ({@code "pre-dump"}, {@code "post-restore"}, …) and the PID CRIU
+     * sent with it (0 when none). By default calls the method below that has this name.
+     */
+    default void notified(String hook, int pid) throws Exception {
+        var known = Hook.named(hook);
+        if (known.isPresent()) {
+            known.get().call(this, pid);
+        } else {
+            LoggerFactory.getLogger(CriuNotify.class).info("CRIU notification '{}' has no callback; acknowledged", hook);
+        }
+    }
 
     default void preDump() throws Exception {}
 
