@@ -165,12 +165,16 @@ class AgentCommandTest {
         Cli json = Cli.run("agent", "ps", "--at", at, "--keys", callerKeys.toString(), "--json");
 
         assertEquals(0, table.exitCode(), table.err());
-        assertTrue(table.out().lines().skip(1).findFirst().orElseThrow()
-                .matches("web +4242 -\\s+running +2 0\\.0\\.0\\.0:8000 +1  python3 -m http\\.server"), table.out());
-        JsonNode row = StateJson.mapper().readTree(json.out()).get(0);
-        assertEquals("web", row.path("name").asText());
-        assertEquals("0.0.0.0:8000", row.path("listening").get(0).asText());
-        assertEquals("2026-11-25T10:15:30Z", row.path("started").asText());
+        assertEquals("""
+                NAME                      PID NETNS        STATE    PROCS LISTENING                CONNS  COMMAND
+                web                      4242 -            running      2 0.0.0.0:8000                 1  python3 -m http.server
+                """, table.out());
+        assertEquals(0, json.exitCode(), json.err());
+        assertEquals(StateJson.mapper().readTree("""
+                [{"name": "web", "pid": 4242, "netns": null, "running": true, "processes": 2,
+                  "listening": ["0.0.0.0:8000"], "established": 1, "command": ["python3", "-m", "http.server"],
+                  "started": "2026-11-25T10:15:30Z"}]
+                """), StateJson.mapper().readTree(json.out()), json.out());
     }
 
     @Test
