@@ -122,6 +122,11 @@ class AgentCommandTest {
         public DumpReport dump(DumpRequest request, OutputStream bundle, Hooks hooks) throws IOException {
             throw new IOException("dump of " + request.workload() + " refused: " + PROBLEM);
         }
+
+        @Override
+        public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) throws IOException {
+            throw new IOException("restore refused: " + PROBLEM);
+        }
     }
 
     @Test
@@ -217,6 +222,29 @@ class AgentCommandTest {
 
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("restored web on " + at + " as pid 5010 (1 socket(s) rewritten); restore 7.0 ms\n", r.out());
+    }
+
+    @Test
+    void aRefusedRestoreSaysWhereAndWhy() throws Exception {
+        String at = agent(new HostWithoutCriu());
+        Path in = Files.writeString(tmp.resolve("web.bundle"), "0123456789");
+
+        Cli r = Cli.run("agent", "restore", "--at", at, "--in", in.toString(), "--keys", callerKeys.toString());
+
+        assertEquals(1, r.exitCode());
+        assertEquals("baton: restore failed on a: restore refused: " + HostWithoutCriu.PROBLEM + "\n", r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void agentRestoreOfAMissingFileSaysSo() throws Exception {
+        String at = agent(new TestHost());
+        Path in = tmp.resolve("missing.bundle");
+
+        Cli r = Cli.run("agent", "restore", "--at", at, "--in", in.toString(), "--keys", callerKeys.toString());
+
+        assertEquals(1, r.exitCode());
+        assertEquals("baton: no bundle file " + in + "\n", r.err());
     }
 
     @Test
