@@ -28,7 +28,6 @@ final class FakeHost implements HostService {
     final List<String> events = new CopyOnWriteArrayList<>();
     private final PseudoBundle bundle;
     volatile String restoredSha;
-    volatile long restoredBytes;
     /** When set, a restore fails with this message after reading the bundle. */
     volatile String restoreFailure;
     /** When set, called by a restore with the number of bytes read so far, after each 1 MiB. */
@@ -107,7 +106,6 @@ final class FakeHost implements HostService {
                 LongConsumer watcher = whileRestoring;
                 if (watcher != null) watcher.accept(sink.count);
             }
-            restoredBytes = sink.count;
             restoredSha = sink.sha256();
             if (restoreFailure != null) throw new IOException(restoreFailure);
             hooks.reached("pre-restore", 0);
