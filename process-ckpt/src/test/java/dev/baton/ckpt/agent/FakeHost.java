@@ -27,6 +27,9 @@ final class FakeHost implements HostService {
 
     final List<String> events = new CopyOnWriteArrayList<>();
     private final PseudoBundle bundle;
+    /** The last requests as the host service received them. */
+    volatile DumpRequest dumpRequest;
+    volatile RestoreRequest restoreRequest;
     volatile String restoredSha;
     /** When set, a restore fails with this message after reading the bundle. */
     volatile String restoreFailure;
@@ -54,6 +57,7 @@ final class FakeHost implements HostService {
 
     @Override
     public DumpReport dump(DumpRequest request, OutputStream out, Hooks hooks) throws IOException {
+        dumpRequest = request;
         events.add("dump " + request.workload());
         try {
             hooks.reached("network-lock", PID);
@@ -96,6 +100,7 @@ final class FakeHost implements HostService {
 
     @Override
     public RestoreReport restore(RestoreRequest request, InputStream in, Hooks hooks) throws IOException {
+        restoreRequest = request;
         events.add("restore");
         try {
             PseudoBundle.DigestSink sink = new PseudoBundle.DigestSink();
