@@ -1,10 +1,9 @@
 package dev.baton.cli;
 
-import dev.baton.ckpt.agent.AgentClient;
-import dev.baton.ckpt.agent.AgentException;
 import dev.baton.ckpt.agent.DumpReport;
 import dev.baton.ckpt.agent.DumpRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,8 +44,8 @@ final class AgentDumpCommand implements Callable<Integer> {
             + "else holds them).")
     private boolean networkLockSkip;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
-    private Path keysDir;
+    @Mixin
+    private AgentCaller caller;
 
     @Override
     public Integer call() throws Exception {
@@ -54,13 +53,10 @@ final class AgentDumpCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         Path partial = out.resolveSibling(out.getFileName() + ".partial");
         DumpReport report;
-        try (AgentClient agent = AgentClient.connect(at, HostKeys.load(keysDir));
-             OutputStream bundle = new BufferedOutputStream(Files.newOutputStream(partial,
-                     StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 20)) {
-            report = agent.dump(new DumpRequest(name, networkLockSkip), bundle, new LiveHooks(pw));
-        } catch (AgentException e) {
-            Files.deleteIfExists(partial);
-            throw new CommandFailure("dump failed on " + e.host() + ": " + e.remoteMessage(), e);
+        try (OutputStream bundle = new BufferedOutputStream(Files.newOutputStream(partial,
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 20)) {
+            report = caller.call(at, "dump", agent -> agent.dump(new DumpRequest(name, networkLockSkip), bundle,
+                    new LiveHooks(pw)));
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(partial);
             throw e;

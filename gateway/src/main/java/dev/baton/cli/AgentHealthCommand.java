@@ -1,18 +1,19 @@
 package dev.baton.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.ckpt.agent.AgentClient;
-import dev.baton.ckpt.agent.AgentException;
 import dev.baton.ckpt.agent.HostHealth;
 import dev.baton.socket.StateJson;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code baton agent health --at ADDR [--json]}: how an agent's host is. Exit 1 when it reports problems. */
@@ -26,30 +27,25 @@ final class AgentHealthCommand implements Callable<Integer> {
             description = "The agent's address (IP:PORT).")
     private InetSocketAddress at;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
-    private Path keysDir;
+    @Mixin
+    private AgentCaller caller;
 
     @Option(names = "--json", description = "JSON instead of text.")
     private boolean json;
 
     @Override
     public Integer call() throws Exception {
-        HostHealth health;
-        try (AgentClient agent = AgentClient.connect(at, HostKeys.load(keysDir))) {
-            health = agent.health();
-        } catch (AgentException e) {
-            throw new CommandFailure("health check failed on " + e.host() + ": " + e.remoteMessage(), e);
-        }
+        HostHealth health = caller.call(at, "health check", AgentClient::health);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ObjectNode o = StateJson.mapper().createObjectNode();
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
             o.put("host", health.host());
             o.put("address", StateJson.format(at));
             o.put("criu", health.criu());
             o.put("kernel", health.kernel());
             o.put("healthy", health.healthy());
-            health.problems().forEach(o.putArray("problems")::add);
-            if (health.problems().isEmpty()) o.putArray("problems");
+            ArrayNode problems = o.putArray("problems");
+            health.problems().forEach(problems::add);
             out.println(o.toPrettyString());
         } else {
             out.printf("host      %s at %s%n", health.host(), StateJson.format(at));

@@ -1,7 +1,5 @@
 package dev.baton.cli;
 
-import dev.baton.ckpt.agent.AgentClient;
-import dev.baton.ckpt.agent.AgentException;
 import dev.baton.ckpt.agent.RestoreReport;
 import dev.baton.socket.StateJson;
 import picocli.CommandLine.Command;
@@ -36,21 +34,18 @@ final class AgentRestoreCommand implements Callable<Integer> {
     @Mixin
     private RestoreOptions restore;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
-    private Path keysDir;
+    @Mixin
+    private AgentCaller caller;
 
     @Override
     public Integer call() throws Exception {
         var request = restore.request();
         PrintWriter out = spec.commandLine().getOut();
         RestoreReport report;
-        try (InputStream bundle = new BufferedInputStream(Files.newInputStream(in), 1 << 20);
-             AgentClient agent = AgentClient.connect(at, HostKeys.load(keysDir))) {
-            report = agent.restore(request, bundle, new LiveHooks(out));
+        try (InputStream bundle = new BufferedInputStream(Files.newInputStream(in), 1 << 20)) {
+            report = caller.call(at, "restore", agent -> agent.restore(request, bundle, new LiveHooks(out)));
         } catch (NoSuchFileException e) {
             throw new CommandFailure("no bundle file " + in);
-        } catch (AgentException e) {
-            throw new CommandFailure("restore failed on " + e.host() + ": " + e.remoteMessage(), e);
         }
         out.printf("restored %s on %s as pid %d (%d socket(s) rewritten); %s%n", report.workload(),
                 StateJson.format(at), report.pid(), report.rewrittenSockets(),

@@ -1,7 +1,5 @@
 package dev.baton.cli;
 
-import dev.baton.ckpt.agent.AgentClient;
-import dev.baton.ckpt.agent.AgentException;
 import dev.baton.ckpt.agent.DumpRequest;
 import dev.baton.ckpt.agent.ShipReport;
 import picocli.CommandLine.Command;
@@ -12,7 +10,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -43,19 +40,15 @@ final class AgentShipCommand implements Callable<Integer> {
     @Mixin
     private RestoreOptions restore;
 
-    @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)
-    private Path keysDir;
+    @Mixin
+    private AgentCaller caller;
 
     @Override
     public Integer call() throws Exception {
         var request = restore.request();
         PrintWriter out = spec.commandLine().getOut();
-        ShipReport report;
-        try (AgentClient source = AgentClient.connect(from, HostKeys.load(keysDir))) {
-            report = source.ship(new DumpRequest(name, networkLockSkip), to, request, new LiveHooks(out));
-        } catch (AgentException e) {
-            throw new CommandFailure("ship failed on " + e.host() + ": " + e.remoteMessage(), e);
-        }
+        ShipReport report = caller.call(from, "ship", source -> source.ship(new DumpRequest(name, networkLockSkip), to,
+                request, new LiveHooks(out)));
         out.printf("shipped %s from %s to %s: %s, restored as pid %d (%d socket(s) rewritten)%n", name,
                 report.source(), report.target(), LiveHooks.mib(report.bytes()), report.restore().pid(),
                 report.restore().rewrittenSockets());

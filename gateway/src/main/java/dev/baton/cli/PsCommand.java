@@ -1,9 +1,9 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.WorkloadStatus;
 import dev.baton.ckpt.workload.Workloads;
 import dev.baton.socket.StateJson;
@@ -27,41 +27,44 @@ final class PsCommand implements Callable<Integer> {
     private boolean json;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         Workloads workloads = Workloads.standard();
-        List<WorkloadStatus> rows = workloads.list().stream().map(workloads::status).toList();
-        PrintWriter out = spec.commandLine().getOut();
+        print(workloads.list().stream().map(workloads::status).toList(), json, spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** Workloads as {@code baton ps} shows them (also {@code baton agent ps}): a table, or a JSON array. */
+    static void print(List<WorkloadStatus> rows, boolean json, PrintWriter out) {
         if (json) {
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            ArrayNode array = mapper.createArrayNode();
+            ArrayNode array = JsonNodeFactory.instance.arrayNode();
             for (WorkloadStatus s : rows) {
+                Workload w = s.workload();
                 ObjectNode o = array.addObject();
-                o.put("name", s.workload().name());
-                o.put("pid", s.workload().rootPid());
-                o.put("netns", s.workload().netns());
+                o.put("name", w.name());
+                o.put("pid", w.rootPid());
+                o.put("netns", w.netns());
                 o.put("running", s.running());
                 o.put("processes", s.processes());
                 ArrayNode listening = o.putArray("listening");
                 s.listening().forEach(a -> listening.add(StateJson.format(a)));
                 o.put("established", s.established());
                 ArrayNode cmd = o.putArray("command");
-                s.workload().command().forEach(cmd::add);
-                o.put("started", s.workload().started().toString());
+                w.command().forEach(cmd::add);
+                o.put("started", w.started().toString());
             }
-            out.println(mapper.writeValueAsString(array));
+            out.println(array.toPrettyString());
         } else {
-            out.printf("%-20s %8s %-12s %-8s %5s %-24s %5s  %s%n",
-                    "NAME", "PID", "NETNS", "STATE", "PROCS", "LISTENING", "CONNS", "COMMAND");
+            String row = "%-20s %8s %-12s %-8s %5s %-24s %5s  %s%n";
+            out.printf(row, "NAME", "PID", "NETNS", "STATE", "PROCS", "LISTENING", "CONNS", "COMMAND");
             for (WorkloadStatus s : rows) {
-                out.printf("%-20s %8d %-12s %-8s %5d %-24s %5d  %s%n", s.workload().name(), s.workload().rootPid(),
-                        s.workload().netns() == null ? "-" : s.workload().netns(),
+                Workload w = s.workload();
+                out.printf(row, w.name(), w.rootPid(), w.netns() == null ? "-" : w.netns(),
                         s.running() ? "running" : "exited", s.processes(),
-                        s.listening().isEmpty() ? "-" : s.listening().stream().map(StateJson::format)
-                                .collect(Collectors.joining(",")),
-                        s.established(), String.join(" ", s.workload().command()));
+                        s.listening().isEmpty() ? "-"
+                                : s.listening().stream().map(StateJson::format).collect(Collectors.joining(",")),
+                        s.established(), String.join(" ", w.command()));
             }
         }
         out.flush();
-        return 0;
     }
 }

@@ -122,6 +122,11 @@ class AgentCommandTest {
         public DumpReport dump(DumpRequest request, OutputStream bundle, Hooks hooks) throws IOException {
             throw new IOException("dump of " + request.workload() + " refused: " + PROBLEM);
         }
+
+        @Override
+        public RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) throws IOException {
+            throw new IOException("restore refused: " + PROBLEM);
+        }
     }
 
     @Test
@@ -165,12 +170,16 @@ class AgentCommandTest {
         Cli json = Cli.run("agent", "ps", "--at", at, "--keys", callerKeys.toString(), "--json");
 
         assertEquals(0, table.exitCode(), table.err());
-        assertTrue(table.out().lines().skip(1).findFirst().orElseThrow()
-                .matches("web +4242 -\\s+running +2 0\\.0\\.0\\.0:8000 +1  python3 -m http\\.server"), table.out());
-        JsonNode row = StateJson.mapper().readTree(json.out()).get(0);
-        assertEquals("web", row.path("name").asText());
-        assertEquals("0.0.0.0:8000", row.path("listening").get(0).asText());
-        assertEquals("2026-11-25T10:15:30Z", row.path("started").asText());
+        assertEquals("""
+                NAME                      PID NETNS        STATE    PROCS LISTENING                CONNS  COMMAND
+                web                      4242 -            running      2 0.0.0.0:8000                 1  python3 -m http.server
+                """, table.out());
+        assertEquals(0, json.exitCode(), json.err());
+        assertEquals(StateJson.mapper().readTree("""
+                [{"name": "web", "pid": 4242, "netns": null, "running": true, "processes": 2,
+                  "listening": ["0.0.0.0:8000"], "established": 1, "command": ["python3", "-m", "http.server"],
+                  "started": "2026-11-25T10:15:30Z"}]
+                """), StateJson.mapper().readTree(json.out()), json.out());
     }
 
     @Test
@@ -213,6 +222,29 @@ class AgentCommandTest {
 
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("restored web on " + at + " as pid 5010 (1 socket(s) rewritten); restore 7.0 ms\n", r.out());
+    }
+
+    @Test
+    void aRefusedRestoreSaysWhereAndWhy() throws Exception {
+        String at = agent(new HostWithoutCriu());
+        Path in = Files.writeString(tmp.resolve("web.bundle"), "0123456789");
+
+        Cli r = Cli.run("agent", "restore", "--at", at, "--in", in.toString(), "--keys", callerKeys.toString());
+
+        assertEquals(1, r.exitCode());
+        assertEquals("baton: restore failed on a: restore refused: " + HostWithoutCriu.PROBLEM + "\n", r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void agentRestoreOfAMissingFileSaysSo() throws Exception {
+        String at = agent(new TestHost());
+        Path in = tmp.resolve("missing.bundle");
+
+        Cli r = Cli.run("agent", "restore", "--at", at, "--in", in.toString(), "--keys", callerKeys.toString());
+
+        assertEquals(1, r.exitCode());
+        assertEquals("baton: no bundle file " + in + "\n", r.err());
     }
 
     @Test

@@ -78,13 +78,14 @@ public final class AgentServer implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private AgentServer(SSLServerSocket listener, SSLContext tls, String me, HostService host, Options options) {
+    private AgentServer(SSLServerSocket listener, SSLContext tls, String me, HostService host, Options options,
+                        Network network) {
         this.listener = listener;
         this.tls = tls;
         this.me = me;
         this.host = host;
         this.options = options;
-        this.network = new Network(options.netns());
+        this.network = network;
         this.acceptor = Thread.ofVirtual().name("agent " + me + " accept").unstarted(this::acceptLoop);
     }
 
@@ -108,7 +109,7 @@ public final class AgentServer implements AutoCloseable {
             throw new IOException("agent cannot listen on " + StateJson.format(listen) + ": " + e.getMessage(), e);
         }
         listener.setSSLParameters(ClusterKeys.configureServer(listener.getSSLParameters()));
-        AgentServer server = new AgentServer(listener, tls, keys.hostName(), host, options);
+        AgentServer server = new AgentServer(listener, tls, keys.hostName(), host, options, network);
         server.acceptor.start();
         LOG.info("agent {} listening on {}", server.me, StateJson.format(server.address()));
         return server;

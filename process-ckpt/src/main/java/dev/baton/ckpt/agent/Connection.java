@@ -65,10 +65,6 @@ final class Connection implements AutoCloseable {
         return peer;
     }
 
-    InetSocketAddress peerAddress() {
-        return peerAddress;
-    }
-
     /** "b (198.18.0.3:7441)" */
     String describePeer() {
         return peer + " (" + StateJson.format(peerAddress) + ")";

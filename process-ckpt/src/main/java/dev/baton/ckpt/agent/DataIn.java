@@ -131,7 +131,8 @@ final class DataIn extends InputStream {
         try {
             if (closed) return;
             closed = true;
-            drop = (int) buffered;
+            // After END or a failure nothing more will come: no window to grant.
+            drop = ended || failure != null ? 0 : (int) buffered;
             buffered = 0;
             chunks.clear();
             current = null;
@@ -139,6 +140,6 @@ final class DataIn extends InputStream {
         } finally {
             lock.unlock();
         }
-        if (drop > 0 && !ended && failure == null) window.window(drop);
+        if (drop > 0) window.window(drop);
     }
 }

@@ -15,7 +15,6 @@ final class DataOut extends OutputStream {
     private final FrameWriter out;
     private final byte[] chunk = new byte[Connection.CHUNK];
     private int filled;
-    private long written;
     private boolean ended;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -48,11 +47,6 @@ final class DataOut extends OutputStream {
         }
     }
 
-    /** Bytes sent or buffered so far. */
-    long written() {
-        return written;
-    }
-
     @Override
     public void write(int b) throws IOException {
         write(new byte[] {(byte) b}, 0, 1);
@@ -68,7 +62,6 @@ final class DataOut extends OutputStream {
             filled += n;
             off += n;
             len -= n;
-            written += n;
             if (filled == chunk.length) send();
         }
     }

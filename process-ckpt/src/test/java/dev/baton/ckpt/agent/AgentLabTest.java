@@ -76,6 +76,8 @@ class AgentLabTest {
 
         ShipReport report = caller.ship(DUMP_WEB, at("b"), restore, hooks);
 
+        assertEquals(DUMP_WEB, hostA.dumpRequest);
+        assertEquals(restore, hostB.restoreRequest);
         assertEquals(BUNDLE.sha256(), hostB.restoredSha);
         assertEquals(BUNDLE.size(), report.bytes());
         assertEquals("a", report.source());

@@ -80,9 +80,11 @@ class AgentServerTest {
         AgentClient client = caller(agent(keysA, host));
         RecordingHooks hooks = new RecordingHooks();
         PseudoBundle.DigestSink received = new PseudoBundle.DigestSink();
+        DumpRequest request = new DumpRequest("web", true);
 
-        DumpReport report = client.dump(DUMP_WEB, received, hooks);
+        DumpReport report = client.dump(request, received, hooks);
 
+        assertEquals(request, host.dumpRequest);
         assertEquals(BUNDLE.sha256(), received.sha256());
         assertEquals(BUNDLE.size(), received.count);
         assertEquals(new DumpReport("web", FakeHost.PID, FakeHost.DUMP_ID, BUNDLE.size(), Map.of("dump", 1.5)), report);
@@ -99,11 +101,13 @@ class AgentServerTest {
         AgentClient client = caller(agent(keysA, host));
         RecordingHooks hooks = new RecordingHooks();
 
-        RestoreReport report = client.restore(new RestoreRequest(Map.of("198.18.0.2", "198.18.0.3"), "ns-b", true),
-                BUNDLE.open(), hooks);
+        RestoreRequest request = new RestoreRequest(Map.of("198.18.0.2", "198.18.0.3"), "ns-b", true);
 
+        RestoreReport report = client.restore(request, BUNDLE.open(), hooks);
+
+        assertEquals(request, host.restoreRequest);
         assertEquals(BUNDLE.sha256(), host.restoredSha);
-        assertEquals(1, report.rewrittenSockets());
+        assertEquals(new RestoreReport("web", FakeHost.PID + 1, 1, Map.of("open", 2.0, "restore", 3.0)), report);
         assertEquals(List.of("a pre-restore", "a post-restore"), hooks.hooks);
         assertEquals(List.of("restore", "restored"), host.events);
     }
@@ -122,8 +126,16 @@ class AgentServerTest {
         assertEquals(BUNDLE.size(), report.bytes());
         assertEquals("a", report.source());
         assertEquals("b", report.target());
-        assertEquals(FakeHost.PID + 1, report.restore().pid());
+        assertEquals(new DumpReport("web", FakeHost.PID, FakeHost.DUMP_ID, BUNDLE.size(), Map.of("dump", 1.5)),
+                report.dump());
+        assertEquals(new RestoreReport("web", FakeHost.PID + 1, 0, Map.of("open", 2.0, "restore", 3.0)),
+                report.restore());
         assertEquals(List.of("connect", "dump", "restore", "total"), List.copyOf(report.phasesMs().keySet()));
+        assertEquals(DUMP_WEB, hostA.dumpRequest);
+        assertEquals(RESTORE_HERE, hostB.restoreRequest);
+        assertEquals(List.of("dump web", "dumped", "committed " + FakeHost.DUMP_ID), hostA.events,
+                "the source drops its images and CRIU's lock once the target restored");
+        assertEquals(List.of("restore", "restored"), hostB.events);
         assertEquals(List.of("a network-lock", "a post-dump", "b pre-restore", "b post-restore"), hooks.hooks);
         assertTrue(hooks.progress.contains("a seal 52428800/52428800"), hooks.progress.toString());
         assertTrue(hooks.progress.contains("b open 50331648/-1"), hooks.progress.toString());

@@ -27,8 +27,10 @@ final class FakeHost implements HostService {
 
     final List<String> events = new CopyOnWriteArrayList<>();
     private final PseudoBundle bundle;
+    /** The last requests as the host service received them. */
+    volatile DumpRequest dumpRequest;
+    volatile RestoreRequest restoreRequest;
     volatile String restoredSha;
-    volatile long restoredBytes;
     /** When set, a restore fails with this message after reading the bundle. */
     volatile String restoreFailure;
     /** When set, called by a restore with the number of bytes read so far, after each 1 MiB. */
@@ -55,6 +57,7 @@ final class FakeHost implements HostService {
 
     @Override
     public DumpReport dump(DumpRequest request, OutputStream out, Hooks hooks) throws IOException {
+        dumpRequest = request;
         events.add("dump " + request.workload());
         try {
             hooks.reached("network-lock", PID);
@@ -97,6 +100,7 @@ final class FakeHost implements HostService {
 
     @Override
     public RestoreReport restore(RestoreRequest request, InputStream in, Hooks hooks) throws IOException {
+        restoreRequest = request;
         events.add("restore");
         try {
             PseudoBundle.DigestSink sink = new PseudoBundle.DigestSink();
@@ -107,7 +111,6 @@ final class FakeHost implements HostService {
                 LongConsumer watcher = whileRestoring;
                 if (watcher != null) watcher.accept(sink.count);
             }
-            restoredBytes = sink.count;
             restoredSha = sink.sha256();
             if (restoreFailure != null) throw new IOException(restoreFailure);
             hooks.reached("pre-restore", 0);

@@ -42,10 +42,6 @@ record PseudoBundle(long seed, long size) {
         };
     }
 
-    void writeTo(OutputStream out) throws IOException {
-        open().transferTo(out);
-    }
-
     String sha256() throws IOException {
         return digest(open());
     }
