@@ -41,11 +41,12 @@ public final class BundleWriter {
      * @param imageDir regular files only (CRIU's images, its log); no subdirectories, links or sockets
      * @param partial  the manifest so far ({@link Manifest#of}); the files and what is null are filled in
      * @param progress told the bytes of file content sealed, against their total
+     * @return the number of bytes written to {@code out}: the bundle's size
      * @throws BundleException {@code UNSUPPORTED_IMAGE} for what cannot go into a bundle (or a file that changes
      *                         size while being sealed), {@code IO} when reading the image or writing {@code out}
      *                         fails; {@code out} then holds an incomplete bundle that no reader accepts
      */
-    public static void seal(Path imageDir, Manifest partial, ClusterKeys keys, OutputStream out, Progress progress) {
+    public static long seal(Path imageDir, Manifest partial, ClusterKeys keys, OutputStream out, Progress progress) {
         Objects.requireNonNull(partial, "partial manifest");
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(out, "out");
@@ -88,9 +89,11 @@ public final class BundleWriter {
             plain.writeByte(BundleFormat.END);
             sealer.finish();
 
+            byte[] signature = BundleFormat.tailSignature(keys, header, structure.doFinal());
             out.write(BundleFormat.SIGNATURE);
-            out.write(BundleFormat.tailSignature(keys, header, structure.doFinal()));
+            out.write(signature);
             out.flush();
+            return header.encoded().length + sealer.written() + 1 + signature.length;
         } catch (BundleException e) {
             throw e.inStep(step);
         } catch (IOException e) {

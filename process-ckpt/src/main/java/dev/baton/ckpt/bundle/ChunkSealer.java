@@ -38,6 +38,7 @@ final class ChunkSealer extends OutputStream {
     private byte[] plain;
     private int filled;
     private long index;
+    private long written;
     private boolean finished;
 
     ChunkSealer(OutputStream out, Header header, SecretKey key, Mac structure, ContentHasher hasher) {
@@ -94,6 +95,11 @@ final class ChunkSealer extends OutputStream {
         }
     }
 
+    /** The bytes of the frames written to {@code out} so far. */
+    long written() {
+        return written;
+    }
+
     /** Writes what is buffered as the last chunk. */
     void finish() throws IOException {
         if (finished) throw new IllegalStateException("already finished");
@@ -118,6 +124,7 @@ final class ChunkSealer extends OutputStream {
         frame[3] = (byte) (length >>> 8);
         frame[4] = (byte) length;
         out.write(frame, 0, FRAME_HEADER + length);
+        written += FRAME_HEADER + length;
         current ^= 1;
         hasher.awaitBuffer(current);
         plain = buffers[current];

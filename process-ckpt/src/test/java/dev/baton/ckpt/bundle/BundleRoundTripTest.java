@@ -55,7 +55,9 @@ class BundleRoundTripTest {
         List<long[]> sealed = new ArrayList<>();
         Manifest partial = Manifest.of("4.2.1", "6.18.0", new Manifest.Workload("counter", List.of("python3", "c.py"), 4242),
                 List.of(new Manifest.Socket("198.18.0.2:7000", "198.18.1.3:51234", "ESTABLISHED")));
-        BundleWriter.seal(image, partial, hostA, bundle, (done, total) -> sealed.add(new long[] {done, total}));
+        long written = BundleWriter.seal(image, partial, hostA, bundle,
+                (done, total) -> sealed.add(new long[] {done, total}));
+        assertEquals(bundle.size(), written, "seal returns the bytes it wrote");
 
         Path restored = tmp.resolve("restore/image");
         Files.createDirectories(restored.getParent());

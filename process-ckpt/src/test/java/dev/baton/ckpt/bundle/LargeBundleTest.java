@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.baton.ckpt.bundle.Images.MiB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,5 +50,9 @@ class LargeBundleTest {
             assertEquals(e.getValue(), Images.sha256(target.resolve(e.getKey())), e.getKey());
         }
         assertTrue(output.startsWith("sealed+opened " + (GiB + 12_345 + MiB) + " bytes"), output);
+        Matcher bundle = Pattern.compile("bundle: (\\d+) bytes written, (\\d+) read").matcher(output);
+        assertTrue(bundle.find(), output);
+        assertEquals(bundle.group(2), bundle.group(1), "seal returns the bytes that crossed the pipe");
+        assertTrue(Long.parseLong(bundle.group(1)) > GiB + 12_345 + MiB, output);
     }
 }
