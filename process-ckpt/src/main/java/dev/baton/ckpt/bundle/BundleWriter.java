@@ -63,7 +63,7 @@ public final class BundleWriter {
             Header header = BundleFormat.newHeader(keys);
             out.write(header.encoded());
             Mac structure = BundleFormat.structureMac(keys, header);
-            ChunkSealer sealer = new ChunkSealer(out, header, BundleFormat.contentKey(keys, header), structure, hasher);
+            ChunkSealer sealer = new ChunkSealer(out, new ChunkCipher(keys, header), structure, hasher);
             DataOutputStream plain = new DataOutputStream(sealer);
             byte[] json = ManifestJson.write(manifest);
             plain.writeInt(json.length);

@@ -119,8 +119,7 @@ class ForgedBundleTest {
             Header header = BundleFormat.newHeader(hostA);
             bytes.write(header.encoded());
             Mac structure = BundleFormat.structureMac(hostA, header);
-            ChunkSealer sealer = new ChunkSealer(bytes, header, BundleFormat.contentKey(hostA, header), structure,
-                    hasher);
+            ChunkSealer sealer = new ChunkSealer(bytes, new ChunkCipher(hostA, header), structure, hasher);
             DataOutputStream plain = new DataOutputStream(sealer);
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, Instant.now(), "4.2.1", "6.18", "host-a", null,
                     List.of(), entries.stream().map(e -> new FileEntry(e.name(), e.content().length, null)).toList());
