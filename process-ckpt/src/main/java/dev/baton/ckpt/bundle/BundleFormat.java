@@ -214,6 +214,23 @@ final class BundleFormat {
         return verify(header.signer(), TAIL_SIG_LABEL, concat(header.hash(), structureMac), signature);
     }
 
+    /** Writes the start of the plaintext: the manifest's length, then its JSON. */
+    static void writeManifest(DataOutputStream plain, Manifest manifest) throws IOException {
+        byte[] json = ManifestJson.write(manifest);
+        plain.writeInt(json.length);
+        plain.write(json);
+    }
+
+    /** Writes the start of a file's record in the plaintext: 'F', name, mode, size. Its bytes and SHA-256 follow. */
+    static void writeFileHeader(DataOutputStream plain, String name, int mode, long size) throws IOException {
+        byte[] encoded = name.getBytes(StandardCharsets.UTF_8);
+        plain.writeByte(FILE);
+        plain.writeShort(encoded.length);
+        plain.write(encoded);
+        plain.writeShort(mode);
+        plain.writeLong(size);
+    }
+
     /**
      * Null when {@code name} is a safe file name, else why not: no directories, no {@code .} or {@code ..}, no
      * NUL, at most 255 bytes.

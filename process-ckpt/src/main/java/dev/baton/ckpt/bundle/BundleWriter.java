@@ -11,7 +11,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -65,17 +64,10 @@ public final class BundleWriter {
             Mac structure = BundleFormat.structureMac(keys, header);
             ChunkSealer sealer = new ChunkSealer(out, new ChunkCipher(keys, header), structure, hasher);
             DataOutputStream plain = new DataOutputStream(sealer);
-            byte[] json = ManifestJson.write(manifest);
-            plain.writeInt(json.length);
-            plain.write(json);
+            BundleFormat.writeManifest(plain, manifest);
             long[] done = {0};
             for (ImageFile f : files) {
-                byte[] name = f.name().getBytes(StandardCharsets.UTF_8);
-                plain.writeByte(BundleFormat.FILE);
-                plain.writeShort(name.length);
-                plain.write(name);
-                plain.writeShort(f.mode());
-                plain.writeLong(f.size());
+                BundleFormat.writeFileHeader(plain, f.name(), f.mode(), f.size());
                 MessageDigest digest = BundleFormat.sha256();
                 try (InputStream in = Files.newInputStream(f.path(), LinkOption.NOFOLLOW_LINKS)) {
                     sealer.writeFrom(in, f.size(), digest, n -> progress.update(done[0] += n, total));
