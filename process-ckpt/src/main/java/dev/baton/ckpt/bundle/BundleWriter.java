@@ -18,13 +18,11 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -120,26 +118,26 @@ public final class BundleWriter {
             String name = p.getFileName().toString();
             String unsafe = BundleFormat.unsafeName(name);
             if (unsafe != null) throw new BundleException(Reason.UNSUPPORTED_IMAGE, unsafe);
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            // One stat per file: type, size and permissions together.
+            BasicFileAttributes a;
+            int mode;
+            try {
+                PosixFileAttributes posix = Files.readAttributes(p, PosixFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                a = posix;
+                mode = BundleFormat.mode(posix.permissions());
+            } catch (UnsupportedOperationException e) {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                mode = 0600;
+            }
             if (!a.isRegularFile()) {
                 throw new BundleException(Reason.UNSUPPORTED_IMAGE, name + " is " + (a.isDirectory() ? "a directory"
                         : a.isSymbolicLink() ? "a symbolic link" : "not a regular file") + "; a bundle holds regular "
                         + "files only");
             }
-            files.add(new ImageFile(p, name, a.size(), mode(p)));
+            files.add(new ImageFile(p, name, a.size(), mode));
         }
         return files;
-    }
-
-    private static int mode(Path p) throws IOException {
-        if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
-            Set<PosixFilePermission> perms = Files.readAttributes(p, PosixFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS).permissions();
-            int mode = 0;
-            for (PosixFilePermission perm : perms) mode |= 0400 >> perm.ordinal();
-            return mode;
-        }
-        return 0600;
     }
 
     private static BundleException grew(ImageFile f) {
