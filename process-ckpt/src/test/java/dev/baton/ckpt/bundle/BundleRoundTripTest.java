@@ -158,7 +158,31 @@ class BundleRoundTripTest {
         Files.createSymbolicLink(image.resolve("link.img"), Path.of("/etc/passwd"));
         BundleException e = assertThrows(BundleException.class, () -> Images.seal(image, hostA));
         assertEquals(Reason.UNSUPPORTED_IMAGE, e.reason());
-        assertTrue(e.getMessage().contains("link.img is a symbolic link"), e.getMessage());
+        assertEquals("sealing " + image + ": the image directory cannot be sealed (link.img is a symbolic link; a "
+                + "bundle holds regular files only)", e.getMessage());
+    }
+
+    @Test
+    void sealingADirectoryThatDoesNotExistIsRefused() {
+        Path image = tmp.resolve("no-image");
+        BundleException e = assertThrows(BundleException.class, () -> Images.seal(image, hostA));
+        assertEquals(Reason.UNSUPPORTED_IMAGE, e.reason());
+        assertEquals("sealing " + image + ": the image directory cannot be sealed (no such directory)",
+                e.getMessage());
+    }
+
+    @Test
+    void openingIntoADirectoryWhoseParentDoesNotExistIsRefusedAndWritesNothing() throws Exception {
+        Path image = tmp.resolve("image");
+        Images.create(image, Map.of("a.img", 10L));
+        byte[] bundle = Images.seal(image, hostA);
+        Path target = tmp.resolve("missing/target");
+        BundleException e = assertThrows(BundleException.class,
+                () -> BundleReader.open(new ByteArrayInputStream(bundle), hostB, target, Progress.NONE));
+        assertEquals(Reason.IO, e.reason());
+        assertEquals("opening bundle into " + target + ": I/O error (the parent directory of " + target
+                + " does not exist)", e.getMessage());
+        assertEquals(List.of("image", "keys-a", "keys-b"), Images.list(tmp));
     }
 
     @Test

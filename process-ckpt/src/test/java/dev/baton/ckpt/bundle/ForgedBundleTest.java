@@ -107,6 +107,8 @@ class ForgedBundleTest {
         BundleException e = assertThrows(BundleException.class,
                 () -> BundleReader.open(new ByteArrayInputStream(bundle), hostB, target, Progress.NONE));
         assertEquals(Reason.MALFORMED, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("opening bundle into " + target + ": malformed content from inside the "
+                + "cluster ("), e.getMessage());
         assertTrue(e.getMessage().contains(detail), e.getMessage());
         assertFalse(Files.exists(target));
     }
