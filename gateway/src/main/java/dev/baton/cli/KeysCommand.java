@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * {@code baton keys init|issue|show}: the cluster's key material (CA, host identities, bundle secret), kept in
@@ -40,21 +41,13 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            Path target = dir != null ? dir : ClusterKeys.defaultDir();
+            Path target = orDefault(dir);
             String name = host != null ? host : machineHostName();
-            ClusterKeys keys;
-            try {
-                keys = ClusterKeys.init(target, name);
-            } catch (KeysException e) {
-                throw new CommandFailure("cannot create cluster keys: " + e.getMessage(), e);
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            out.printf("Created a new Baton cluster in %s:%n", target);
-            describe(out, keys);
-            out.printf("Keep ca.key on this host only. Give another host its identity with%n"
-                    + "  baton keys issue --name HOST --out DIR%n"
-                    + "and copy DIR to that host as its key directory.%n");
-            out.flush();
+            ClusterKeys keys = keys("cannot create cluster keys", () -> ClusterKeys.init(target, name));
+            report(spec, "Created a new Baton cluster in " + target, keys,
+                    "Keep ca.key on this host only. Give another host its identity with",
+                    "  baton keys issue --name HOST --out DIR",
+                    "and copy DIR to that host as its key directory.");
             return 0;
         }
     }
@@ -78,18 +71,10 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            Path caDir = dir != null ? dir : ClusterKeys.defaultDir();
-            ClusterKeys keys;
-            try {
-                keys = ClusterKeys.issue(caDir, name, out);
-            } catch (KeysException e) {
-                throw new CommandFailure("cannot issue an identity for " + name + ": " + e.getMessage(), e);
-            }
-            PrintWriter pw = spec.commandLine().getOut();
-            pw.printf("Issued the identity of %s in %s:%n", name, out);
-            describe(pw, keys);
-            pw.printf("Copy %s to %s as its key directory ($BATON_HOME/keys), keeping its mode 0700.%n", out, name);
-            pw.flush();
+            ClusterKeys keys = keys("cannot issue an identity for " + name,
+                    () -> ClusterKeys.issue(orDefault(dir), name, out));
+            report(spec, "Issued the identity of " + name + " in " + out, keys,
+                    "Copy " + out + " to " + name + " as its key directory ($BATON_HOME/keys), keeping its mode 0700.");
             return 0;
         }
     }
@@ -104,19 +89,33 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            Path target = dir != null ? dir : ClusterKeys.defaultDir();
-            ClusterKeys keys;
-            try {
-                keys = ClusterKeys.load(target);
-            } catch (KeysException e) {
-                throw new CommandFailure("cannot load cluster keys: " + e.getMessage(), e);
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            out.printf("Cluster keys of %s in %s:%n", keys.hostName(), target);
-            describe(out, keys);
-            out.flush();
+            Path target = orDefault(dir);
+            ClusterKeys keys = keys("cannot load cluster keys", () -> ClusterKeys.load(target));
+            report(spec, "Cluster keys of " + keys.hostName() + " in " + target, keys);
             return 0;
         }
+    }
+
+    private static Path orDefault(Path dir) {
+        return dir != null ? dir : ClusterKeys.defaultDir();
+    }
+
+    /** Runs a key operation; its failure is the command's, in one line led by {@code failing}. */
+    private static ClusterKeys keys(String failing, Supplier<ClusterKeys> operation) {
+        try {
+            return operation.get();
+        } catch (KeysException e) {
+            throw new CommandFailure(failing + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code title:}, the keys as {@link #describe} shows them, then the advice, one line each. */
+    private static void report(CommandSpec spec, String title, ClusterKeys keys, String... advice) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(title + ":");
+        describe(out, keys);
+        for (String line : advice) out.println(line);
+        out.flush();
     }
 
     private static void describe(PrintWriter out, ClusterKeys keys) {

@@ -32,7 +32,10 @@ class KeysCommandTest {
         assertTrue(r.out().contains(ClusterKeys.fingerprint(keys.caCertificate())), r.out());
         assertTrue(r.out().contains(ClusterKeys.fingerprint(keys.hostCertificate())), r.out());
         assertTrue(r.out().contains("bundle key   id " + keys.bundleKeyId()), r.out());
-        assertTrue(r.out().contains("baton keys issue --name HOST --out DIR"), r.out());
+        assertTrue(r.out().endsWith("bundle key   id " + keys.bundleKeyId() + "\n"
+                + "Keep ca.key on this host only. Give another host its identity with\n"
+                + "  baton keys issue --name HOST --out DIR\n"
+                + "and copy DIR to that host as its key directory.\n"), r.out());
     }
 
     @Test
@@ -77,6 +80,8 @@ class KeysCommandTest {
         Cli issued = Cli.run("keys", "issue", "--name", "host-b", "--out", b.toString(), "--dir", a.toString());
         assertEquals(0, issued.exitCode(), issued.err());
         assertTrue(issued.out().startsWith("Issued the identity of host-b in " + b + ":\n"), issued.out());
+        assertTrue(issued.out().endsWith("\nCopy " + b + " to host-b as its key directory ($BATON_HOME/keys), "
+                + "keeping its mode 0700.\n"), issued.out());
         assertFalse(Files.exists(b.resolve("ca.key")));
 
         Cli shown = Cli.run("keys", "show", "--dir", b.toString());

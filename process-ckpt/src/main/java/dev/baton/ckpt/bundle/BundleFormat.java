@@ -17,6 +17,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -24,6 +25,8 @@ import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * The bundle format, version 1. All integers are big-endian.
@@ -214,6 +217,23 @@ final class BundleFormat {
         return verify(header.signer(), TAIL_SIG_LABEL, concat(header.hash(), structureMac), signature);
     }
 
+    /** Writes the start of the plaintext: the manifest's length, then its JSON. */
+    static void writeManifest(DataOutputStream plain, Manifest manifest) throws IOException {
+        byte[] json = ManifestJson.write(manifest);
+        plain.writeInt(json.length);
+        plain.write(json);
+    }
+
+    /** Writes the start of a file's record in the plaintext: 'F', name, mode, size. Its bytes and SHA-256 follow. */
+    static void writeFileHeader(DataOutputStream plain, String name, int mode, long size) throws IOException {
+        byte[] encoded = name.getBytes(StandardCharsets.UTF_8);
+        plain.writeByte(FILE);
+        plain.writeShort(encoded.length);
+        plain.write(encoded);
+        plain.writeShort(mode);
+        plain.writeLong(size);
+    }
+
     /**
      * Null when {@code name} is a safe file name, else why not: no directories, no {@code .} or {@code ..}, no
      * NUL, at most 255 bytes.
@@ -225,6 +245,22 @@ final class BundleFormat {
         if (name.indexOf('\0') >= 0) return "a NUL in a name";
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) return "a name over 255 bytes";
         return null;
+    }
+
+    /** The permission bits of a file's record ({@link #MODE_BITS}) from its POSIX permissions. */
+    static int mode(Set<PosixFilePermission> permissions) {
+        int mode = 0;
+        for (PosixFilePermission p : permissions) mode |= 0400 >> p.ordinal();
+        return mode;
+    }
+
+    /** The POSIX permissions of a file's record's permission bits: the inverse of {@link #mode}. */
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : PosixFilePermission.values()) {
+            if ((mode & 0400 >> p.ordinal()) != 0) permissions.add(p);
+        }
+        return permissions;
     }
 
     static MessageDigest sha256() {

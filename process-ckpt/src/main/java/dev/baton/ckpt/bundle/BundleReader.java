@@ -82,7 +82,7 @@ public final class BundleReader {
         Header header = BundleFormat.readHeader(raw, keys);
         Mac structure = BundleFormat.structureMac(keys, header);
         try (ContentHasher hasher = new ContentHasher()) {
-            ChunkOpener opener = new ChunkOpener(raw, header, BundleFormat.contentKey(keys, header), structure, hasher);
+            ChunkOpener opener = new ChunkOpener(raw, new ChunkCipher(keys, header), structure, hasher);
             DataInputStream plain = new DataInputStream(opener);
             Manifest manifest = readManifest(plain);
             long total = manifest.totalSize();

@@ -11,7 +11,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -19,13 +18,11 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -41,11 +38,12 @@ public final class BundleWriter {
      * @param imageDir regular files only (CRIU's images, its log); no subdirectories, links or sockets
      * @param partial  the manifest so far ({@link Manifest#of}); the files and what is null are filled in
      * @param progress told the bytes of file content sealed, against their total
+     * @return the number of bytes written to {@code out}: the bundle's size
      * @throws BundleException {@code UNSUPPORTED_IMAGE} for what cannot go into a bundle (or a file that changes
      *                         size while being sealed), {@code IO} when reading the image or writing {@code out}
      *                         fails; {@code out} then holds an incomplete bundle that no reader accepts
      */
-    public static void seal(Path imageDir, Manifest partial, ClusterKeys keys, OutputStream out, Progress progress) {
+    public static long seal(Path imageDir, Manifest partial, ClusterKeys keys, OutputStream out, Progress progress) {
         Objects.requireNonNull(partial, "partial manifest");
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(out, "out");
@@ -62,19 +60,12 @@ public final class BundleWriter {
             Header header = BundleFormat.newHeader(keys);
             out.write(header.encoded());
             Mac structure = BundleFormat.structureMac(keys, header);
-            ChunkSealer sealer = new ChunkSealer(out, header, BundleFormat.contentKey(keys, header), structure, hasher);
+            ChunkSealer sealer = new ChunkSealer(out, new ChunkCipher(keys, header), structure, hasher);
             DataOutputStream plain = new DataOutputStream(sealer);
-            byte[] json = ManifestJson.write(manifest);
-            plain.writeInt(json.length);
-            plain.write(json);
+            BundleFormat.writeManifest(plain, manifest);
             long[] done = {0};
             for (ImageFile f : files) {
-                byte[] name = f.name().getBytes(StandardCharsets.UTF_8);
-                plain.writeByte(BundleFormat.FILE);
-                plain.writeShort(name.length);
-                plain.write(name);
-                plain.writeShort(f.mode());
-                plain.writeLong(f.size());
+                BundleFormat.writeFileHeader(plain, f.name(), f.mode(), f.size());
                 MessageDigest digest = BundleFormat.sha256();
                 try (InputStream in = Files.newInputStream(f.path(), LinkOption.NOFOLLOW_LINKS)) {
                     sealer.writeFrom(in, f.size(), digest, n -> progress.update(done[0] += n, total));
@@ -88,9 +79,11 @@ public final class BundleWriter {
             plain.writeByte(BundleFormat.END);
             sealer.finish();
 
+            byte[] signature = BundleFormat.tailSignature(keys, header, structure.doFinal());
             out.write(BundleFormat.SIGNATURE);
-            out.write(BundleFormat.tailSignature(keys, header, structure.doFinal()));
+            out.write(signature);
             out.flush();
+            return header.encoded().length + sealer.written() + 1 + signature.length;
         } catch (BundleException e) {
             throw e.inStep(step);
         } catch (IOException e) {
@@ -125,26 +118,26 @@ public final class BundleWriter {
             String name = p.getFileName().toString();
             String unsafe = BundleFormat.unsafeName(name);
             if (unsafe != null) throw new BundleException(Reason.UNSUPPORTED_IMAGE, unsafe);
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            // One stat per file: type, size and permissions together.
+            BasicFileAttributes a;
+            int mode;
+            try {
+                PosixFileAttributes posix = Files.readAttributes(p, PosixFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                a = posix;
+                mode = BundleFormat.mode(posix.permissions());
+            } catch (UnsupportedOperationException e) {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                mode = 0600;
+            }
             if (!a.isRegularFile()) {
                 throw new BundleException(Reason.UNSUPPORTED_IMAGE, name + " is " + (a.isDirectory() ? "a directory"
                         : a.isSymbolicLink() ? "a symbolic link" : "not a regular file") + "; a bundle holds regular "
                         + "files only");
             }
-            files.add(new ImageFile(p, name, a.size(), mode(p)));
+            files.add(new ImageFile(p, name, a.size(), mode));
         }
         return files;
-    }
-
-    private static int mode(Path p) throws IOException {
-        if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
-            Set<PosixFilePermission> perms = Files.readAttributes(p, PosixFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS).permissions();
-            int mode = 0;
-            for (PosixFilePermission perm : perms) mode |= 0400 >> perm.ordinal();
-            return mode;
-        }
-        return 0600;
     }
 
     private static BundleException grew(ImageFile f) {

@@ -1,19 +1,14 @@
 package dev.baton.ckpt.bundle;
 
 import dev.baton.ckpt.bundle.BundleException.Reason;
-import dev.baton.ckpt.bundle.BundleFormat.Header;
 
 import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
 import javax.crypto.Mac;
-import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.function.LongConsumer;
 
@@ -27,9 +22,7 @@ import java.util.function.LongConsumer;
  */
 final class ChunkOpener extends InputStream {
     private final DataInputStream in;
-    private final Header header;
-    private final SecretKey key;
-    private final Cipher cipher;
+    private final ChunkCipher chunks;
     private final Mac structure;
     private final ContentHasher hasher;
     private final byte[] frame;
@@ -41,20 +34,14 @@ final class ChunkOpener extends InputStream {
     private long index;
     private boolean lastSeen;
 
-    ChunkOpener(DataInputStream in, Header header, SecretKey key, Mac structure, ContentHasher hasher) {
+    ChunkOpener(DataInputStream in, ChunkCipher chunks, Mac structure, ContentHasher hasher) {
         this.in = in;
+        this.chunks = chunks;
         this.structure = structure;
         this.hasher = hasher;
-        this.header = header;
-        this.key = key;
-        this.frame = new byte[header.chunkSize() + BundleFormat.TAG_BYTES];
-        this.buffers = new byte[][] {new byte[header.chunkSize()], new byte[header.chunkSize()]};
+        this.frame = new byte[chunks.chunkSize() + BundleFormat.TAG_BYTES];
+        this.buffers = new byte[][] {new byte[chunks.chunkSize()], new byte[chunks.chunkSize()]};
         this.plain = buffers[0];
-        try {
-            this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK has no AES-GCM", e);
-        }
     }
 
     @Override
@@ -141,14 +128,10 @@ final class ChunkOpener extends InputStream {
         int target = current ^ 1;
         hasher.awaitBuffer(target);
         try {
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, BundleFormat.nonce(header, index, last)));
-            cipher.updateAAD(BundleFormat.aad(header, index, last));
-            limit = cipher.doFinal(frame, 0, length, buffers[target], 0);
+            limit = chunks.open(index, last, frame, length, buffers[target]);
         } catch (AEADBadTagException e) {
             throw new BundleException(Reason.TAMPERED, "chunk " + index + (last ? " (the last)" : "")
                     + " fails authentication: modified, moved or from another bundle", e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM refused to decrypt chunk " + index, e);
         }
         current = target;
         plain = buffers[target];

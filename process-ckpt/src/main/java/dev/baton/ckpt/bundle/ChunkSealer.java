@@ -1,16 +1,10 @@
 package dev.baton.ckpt.bundle;
 
-import dev.baton.ckpt.bundle.BundleFormat.Header;
-
-import javax.crypto.Cipher;
 import javax.crypto.Mac;
-import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.function.LongConsumer;
 
@@ -27,9 +21,7 @@ final class ChunkSealer extends OutputStream {
     private static final int FRAME_HEADER = 5;
 
     private final OutputStream out;
-    private final Header header;
-    private final SecretKey key;
-    private final Cipher cipher;
+    private final ChunkCipher chunks;
     private final Mac structure;
     private final ContentHasher hasher;
     private final byte[][] buffers;
@@ -38,22 +30,17 @@ final class ChunkSealer extends OutputStream {
     private byte[] plain;
     private int filled;
     private long index;
+    private long written;
     private boolean finished;
 
-    ChunkSealer(OutputStream out, Header header, SecretKey key, Mac structure, ContentHasher hasher) {
+    ChunkSealer(OutputStream out, ChunkCipher chunks, Mac structure, ContentHasher hasher) {
         this.out = out;
+        this.chunks = chunks;
         this.structure = structure;
         this.hasher = hasher;
-        this.header = header;
-        this.key = key;
-        this.buffers = new byte[][] {new byte[header.chunkSize()], new byte[header.chunkSize()]};
+        this.buffers = new byte[][] {new byte[chunks.chunkSize()], new byte[chunks.chunkSize()]};
         this.plain = buffers[0];
-        this.frame = new byte[FRAME_HEADER + header.chunkSize() + BundleFormat.TAG_BYTES];
-        try {
-            this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK has no AES-GCM", e);
-        }
+        this.frame = new byte[FRAME_HEADER + chunks.chunkSize() + BundleFormat.TAG_BYTES];
     }
 
     @Override
@@ -94,6 +81,11 @@ final class ChunkSealer extends OutputStream {
         }
     }
 
+    /** The bytes of the frames written to {@code out} so far. */
+    long written() {
+        return written;
+    }
+
     /** Writes what is buffered as the last chunk. */
     void finish() throws IOException {
         if (finished) throw new IllegalStateException("already finished");
@@ -104,20 +96,14 @@ final class ChunkSealer extends OutputStream {
     private void emit(boolean last) throws IOException {
         if (finished) throw new IllegalStateException("write after the last chunk");
         if (index >= BundleFormat.MAX_CHUNKS) throw new IOException("a bundle holds at most 2^32 chunks");
-        int length;
-        try {
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, BundleFormat.nonce(header, index, last)));
-            cipher.updateAAD(BundleFormat.aad(header, index, last));
-            length = cipher.doFinal(plain, 0, filled, frame, FRAME_HEADER);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM refused to encrypt chunk " + index, e);
-        }
+        int length = chunks.seal(index, last, plain, filled, frame, FRAME_HEADER);
         frame[0] = last ? BundleFormat.LAST_CHUNK : BundleFormat.CHUNK;
         frame[1] = (byte) (length >>> 24);
         frame[2] = (byte) (length >>> 16);
         frame[3] = (byte) (length >>> 8);
         frame[4] = (byte) length;
         out.write(frame, 0, FRAME_HEADER + length);
+        written += FRAME_HEADER + length;
         current ^= 1;
         hasher.awaitBuffer(current);
         plain = buffers[current];

@@ -5,18 +5,20 @@ import dev.baton.ckpt.bundle.BundleException.Reason;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -24,7 +26,9 @@ import java.util.Set;
  * renamed onto the target by {@link #commit}, and removed by {@link #close} unless committed.
  */
 final class Extraction implements BundleReader.FileSink, AutoCloseable {
-    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+    /** Files are private while written and get their mode once complete. */
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private final Path target;
     private final Path temp;
@@ -37,7 +41,7 @@ final class Extraction implements BundleReader.FileSink, AutoCloseable {
 
     static Extraction begin(Path targetDir) throws IOException {
         Path target = targetDir.toAbsolutePath().normalize();
-        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(Reason.TARGET_EXISTS, target.toString());
         }
         Path parent = target.getParent();
@@ -52,8 +56,8 @@ final class Extraction implements BundleReader.FileSink, AutoCloseable {
         Path file = temp.resolve(name);
         // Names were checked already; a file outside the temporary directory is refused all the same.
         if (!file.getParent().equals(temp)) throw new BundleException(Reason.MALFORMED, "unsafe name " + name);
-        OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        Files.setPosixFilePermissions(file, PRIVATE);
+        OutputStream out = Channels.newOutputStream(Files.newByteChannel(file,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE));
         return new FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
@@ -63,7 +67,7 @@ final class Extraction implements BundleReader.FileSink, AutoCloseable {
             @Override
             public void close() throws IOException {
                 super.close();
-                Files.setPosixFilePermissions(file, permissions(mode));
+                Files.setPosixFilePermissions(file, BundleFormat.permissions(mode));
             }
         };
     }
@@ -99,13 +103,5 @@ final class Extraction implements BundleReader.FileSink, AutoCloseable {
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        for (PosixFilePermission p : PosixFilePermission.values()) {
-            if ((mode & 0400 >> p.ordinal()) != 0) perms.add(p);
-        }
-        return perms;
     }
 }

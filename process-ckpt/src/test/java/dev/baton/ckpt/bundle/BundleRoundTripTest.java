@@ -55,7 +55,9 @@ class BundleRoundTripTest {
         List<long[]> sealed = new ArrayList<>();
         Manifest partial = Manifest.of("4.2.1", "6.18.0", new Manifest.Workload("counter", List.of("python3", "c.py"), 4242),
                 List.of(new Manifest.Socket("198.18.0.2:7000", "198.18.1.3:51234", "ESTABLISHED")));
-        BundleWriter.seal(image, partial, hostA, bundle, (done, total) -> sealed.add(new long[] {done, total}));
+        long written = BundleWriter.seal(image, partial, hostA, bundle,
+                (done, total) -> sealed.add(new long[] {done, total}));
+        assertEquals(bundle.size(), written, "seal returns the bytes it wrote");
 
         Path restored = tmp.resolve("restore/image");
         Files.createDirectories(restored.getParent());
@@ -156,7 +158,31 @@ class BundleRoundTripTest {
         Files.createSymbolicLink(image.resolve("link.img"), Path.of("/etc/passwd"));
         BundleException e = assertThrows(BundleException.class, () -> Images.seal(image, hostA));
         assertEquals(Reason.UNSUPPORTED_IMAGE, e.reason());
-        assertTrue(e.getMessage().contains("link.img is a symbolic link"), e.getMessage());
+        assertEquals("sealing " + image + ": the image directory cannot be sealed (link.img is a symbolic link; a "
+                + "bundle holds regular files only)", e.getMessage());
+    }
+
+    @Test
+    void sealingADirectoryThatDoesNotExistIsRefused() {
+        Path image = tmp.resolve("no-image");
+        BundleException e = assertThrows(BundleException.class, () -> Images.seal(image, hostA));
+        assertEquals(Reason.UNSUPPORTED_IMAGE, e.reason());
+        assertEquals("sealing " + image + ": the image directory cannot be sealed (no such directory)",
+                e.getMessage());
+    }
+
+    @Test
+    void openingIntoADirectoryWhoseParentDoesNotExistIsRefusedAndWritesNothing() throws Exception {
+        Path image = tmp.resolve("image");
+        Images.create(image, Map.of("a.img", 10L));
+        byte[] bundle = Images.seal(image, hostA);
+        Path target = tmp.resolve("missing/target");
+        BundleException e = assertThrows(BundleException.class,
+                () -> BundleReader.open(new ByteArrayInputStream(bundle), hostB, target, Progress.NONE));
+        assertEquals(Reason.IO, e.reason());
+        assertEquals("opening bundle into " + target + ": I/O error (the parent directory of " + target
+                + " does not exist)", e.getMessage());
+        assertEquals(List.of("image", "keys-a", "keys-b"), Images.list(tmp));
     }
 
     @Test

@@ -90,6 +90,38 @@ class BundleTamperTest {
     }
 
     @Test
+    void aDroppedChunkInTheMiddleIsTampering() {
+        Layout.Frame one = layout.chunks().get(1);
+        byte[] b = cut(bundle, one.offset(), one.offset() + one.length());
+        // Chunk 2 now comes second: its index is in the nonce and the AAD, so it fails as chunk 1.
+        assertRefused(b, hostB, Reason.TAMPERED, "chunk 1 fails authentication");
+    }
+
+    @Test
+    void aChunkAppendedAfterTheLastIsTampering() {
+        Layout.Frame one = layout.chunks().get(1);
+        byte[] b = new byte[bundle.length + one.length()];
+        System.arraycopy(bundle, 0, b, 0, layout.tail());
+        System.arraycopy(bundle, one.offset(), b, layout.tail(), one.length());
+        System.arraycopy(bundle, layout.tail(), b, layout.tail() + one.length(), bundle.length - layout.tail());
+        assertRefused(b, hostB, Reason.TAMPERED, "byte " + (int) 'C' + " after the last chunk, where the signature "
+                + "should start");
+    }
+
+    @Test
+    void aChunkFromAnotherBundleOfTheSameHostIsTampering() {
+        // Same host, same bundle key, same image: only the header (salt, so content key, and the AAD's hash) differs.
+        byte[] other = Images.seal(shared.resolve("image"), hostA);
+        Layout.Frame mine = layout.chunks().get(2);
+        Layout.Frame theirs = Layout.of(other).chunks().get(2);
+        assertEquals(mine, theirs, "the same place in both bundles");
+        byte[] b = bundle.clone();
+        System.arraycopy(other, theirs.offset(), b, mine.offset(), mine.length());
+        assertRefused(b, hostB, Reason.TAMPERED, "chunk 2 fails authentication: modified, moved or from another "
+                + "bundle");
+    }
+
+    @Test
     void aDroppedLastChunkIsTruncation() {
         Layout.Frame last = layout.chunks().getLast();
         assertTrue(last.last());
@@ -114,6 +146,8 @@ class BundleTamperTest {
         for (int at : cuts) {
             BundleException e = refuse(Arrays.copyOf(bundle, at), hostB);
             assertEquals(Reason.TRUNCATED, e.reason(), "cut at " + at + ": " + e.getMessage());
+            assertTrue(e.getMessage().startsWith("opening bundle into " + restoreParent.resolve("image")
+                    + ": truncated (the stream ends "), "cut at " + at + ": " + e.getMessage());
         }
     }
 
@@ -162,9 +196,9 @@ class BundleTamperTest {
     void aBundleSealedInAnotherClusterHasAnUntrustedSigner() throws Exception {
         ClusterKeys stranger = ClusterKeys.init(shared.resolve("keys-stranger-" + System.nanoTime()), "host-a");
         byte[] foreign = Images.seal(shared.resolve("image"), stranger);
-        BundleException e = refuse(foreign, hostB);
-        assertEquals(Reason.UNTRUSTED_SIGNER, e.reason(), e.getMessage());
-        assertTrue(e.getMessage().contains("was not issued by this cluster's CA"), e.getMessage());
+        assertRefused(foreign, hostB, Reason.UNTRUSTED_SIGNER, "certificate CN=host-a,O=Baton (issued by "
+                + stranger.caCertificate().getSubjectX500Principal().getName() + ") was not issued by this cluster's "
+                + "CA (" + hostB.caCertificate().getSubjectX500Principal().getName() + ")");
     }
 
     @Test

@@ -14,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -108,6 +107,8 @@ class ForgedBundleTest {
         BundleException e = assertThrows(BundleException.class,
                 () -> BundleReader.open(new ByteArrayInputStream(bundle), hostB, target, Progress.NONE));
         assertEquals(Reason.MALFORMED, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("opening bundle into " + target + ": malformed content from inside the "
+                + "cluster ("), e.getMessage());
         assertTrue(e.getMessage().contains(detail), e.getMessage());
         assertFalse(Files.exists(target));
     }
@@ -119,21 +120,13 @@ class ForgedBundleTest {
             Header header = BundleFormat.newHeader(hostA);
             bytes.write(header.encoded());
             Mac structure = BundleFormat.structureMac(hostA, header);
-            ChunkSealer sealer = new ChunkSealer(bytes, header, BundleFormat.contentKey(hostA, header), structure,
-                    hasher);
+            ChunkSealer sealer = new ChunkSealer(bytes, new ChunkCipher(hostA, header), structure, hasher);
             DataOutputStream plain = new DataOutputStream(sealer);
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, Instant.now(), "4.2.1", "6.18", "host-a", null,
                     List.of(), entries.stream().map(e -> new FileEntry(e.name(), e.content().length, null)).toList());
-            byte[] json = ManifestJson.write(m);
-            plain.writeInt(json.length);
-            plain.write(json);
+            BundleFormat.writeManifest(plain, m);
             for (Entry e : entries) {
-                byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-                plain.writeByte(BundleFormat.FILE);
-                plain.writeShort(name.length);
-                plain.write(name);
-                plain.writeShort(e.mode());
-                plain.writeLong(e.content().length);
+                BundleFormat.writeFileHeader(plain, e.name(), e.mode(), e.content().length);
                 sealer.writeFrom(new ByteArrayInputStream(e.content()), e.content().length,
                         BundleFormat.sha256(), n -> {});
                 plain.write(e.sha256());

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** Test images: directories of files with pseudo-random content, sealed bundles as bytes, and their layout. */
 final class Images {
     static final int MiB = 1 << 20;
@@ -60,9 +62,12 @@ final class Images {
         return HexFormat.of().formatHex(sha.digest());
     }
 
+    /** The bundle of {@code imageDir}, checking that {@link BundleWriter#seal} counts the bytes it wrote. */
     static byte[] seal(Path imageDir, ClusterKeys keys) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BundleWriter.seal(imageDir, Manifest.of("4.2.1", "6.18.0", null, List.of()), keys, out, Progress.NONE);
+        long written = BundleWriter.seal(imageDir, Manifest.of("4.2.1", "6.18.0", null, List.of()), keys, out,
+                Progress.NONE);
+        assertEquals(out.size(), written, "the bytes seal says it wrote");
         return out.toByteArray();
     }
 

@@ -84,6 +84,7 @@ class ClusterKeysTest {
         Files.writeString(dir.resolve("notes.txt"), "mine");
         KeysException e = assertThrows(KeysException.class, () -> ClusterKeys.init(dir, "host-a"));
         assertEquals(Reason.EXISTS, e.reason());
+        assertEquals(dir + " is not empty (notes.txt); cluster keys go in a directory of their own", e.getMessage());
         assertEquals(Set.of("notes.txt"), names(dir), "nothing written, nothing removed");
     }
 
@@ -92,6 +93,8 @@ class ClusterKeysTest {
         for (String bad : List.of("", "a b", "../x", "host/1", "-lead")) {
             KeysException e = assertThrows(KeysException.class, () -> ClusterKeys.init(tmp.resolve("k"), bad), bad);
             assertEquals(Reason.INVALID_HOST_NAME, e.reason());
+            assertEquals("invalid host name '" + bad + "': expected a DNS name (letters, digits, '.', '-', '_') or "
+                    + "an IP address", e.getMessage());
         }
         assertFalse(Files.exists(tmp.resolve("k")));
     }
@@ -174,6 +177,42 @@ class ClusterKeysTest {
     }
 
     @Test
+    void loadRefusesAHostCertificateNotYetValidAndAsksAboutTheClock() throws Exception {
+        Path dir = tmp.resolve("keys");
+        ClusterKeys.init(dir, "host-a");
+        Instant future = Instant.now().plus(Duration.ofDays(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        replaceHostIdentity(dir, Certificates.newHost(ca(dir), "host-a", future, future.plus(Duration.ofDays(1))));
+
+        KeysException e = assertThrows(KeysException.class, () -> ClusterKeys.load(dir));
+        assertEquals(Reason.EXPIRED, e.reason());
+        assertEquals(dir.resolve("host.crt") + ": this host's identity is not valid before " + future
+                + " (is this host's clock right?)", e.getMessage());
+    }
+
+    @Test
+    void loadRefusesACaKeyThatIsNotTheKeyOfTheCaCertificate() throws Exception {
+        Path dir = tmp.resolve("keys");
+        ClusterKeys.init(dir, "host-a");
+        ClusterKeys.init(tmp.resolve("other"), "host-a");
+        Files.copy(tmp.resolve("other/ca.key"), dir.resolve("ca.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        KeysException e = assertThrows(KeysException.class, () -> ClusterKeys.load(dir));
+        assertEquals(Reason.KEY_MISMATCH, e.reason());
+        assertEquals(dir.resolve("ca.key") + " is not the key of " + dir.resolve("ca.crt"), e.getMessage());
+    }
+
+    @Test
+    void loadRefusesABundleSecretOfTheWrongLength() throws Exception {
+        Path dir = tmp.resolve("keys");
+        ClusterKeys.init(dir, "host-a");
+        Files.writeString(dir.resolve("bundle.key"), KeyFiles.bundleKey(new byte[16]).pem());
+
+        KeysException e = assertThrows(KeysException.class, () -> ClusterKeys.load(dir));
+        assertEquals(Reason.MALFORMED, e.reason());
+        assertEquals(dir.resolve("bundle.key") + " holds 16 bytes, expected 32", e.getMessage());
+    }
+
+    @Test
     void loadRefusesAHostCertificateFromAnotherCa() throws Exception {
         Path dir = tmp.resolve("keys");
         ClusterKeys.init(dir, "host-a");
@@ -217,6 +256,9 @@ class ClusterKeysTest {
         ClusterKeys other = ClusterKeys.init(tmp.resolve("o"), "host-a");
         KeysException e = assertThrows(KeysException.class, () -> a.checkMember(other.hostCertificate()));
         assertEquals(Reason.NOT_FROM_CA, e.reason());
+        assertEquals("certificate CN=host-a,O=Baton (issued by "
+                + other.caCertificate().getSubjectX500Principal().getName() + ") was not issued by this cluster's CA ("
+                + a.caCertificate().getSubjectX500Principal().getName() + ")", e.getMessage());
     }
 
     @Test
