@@ -30,7 +30,6 @@ import dev.baton.socket.StateJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -149,17 +148,16 @@ public final class Checkpointer implements HostService {
      * not reach its destination, {@link #rollback} still works.
      */
     public long seal(Dumped dump, OutputStream out, Hooks hooks) {
-        CountingStream counted = new CountingStream(out);
         try {
-            BundleWriter.seal(dump.images(), dump.manifest(), keys, counted,
+            long size = BundleWriter.seal(dump.images(), dump.manifest(), keys, out,
                     (done, total) -> hooks.progress("seal", done, total));
-            counted.flush();
+            out.flush();
+            return size;
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException("sealing the bundle of " + dump.workload().name() + " failed: "
                     + e.getMessage() + "; its images are kept in " + dump.images()
                     + " (restore it here with: baton ckpt restore --in " + dump.images() + ")", e);
         }
-        return counted.count;
     }
 
     /** Restores a dump here, in the namespace it came from, with its original addresses: the undo of a dump. */
@@ -472,25 +470,5 @@ public final class Checkpointer implements HostService {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         return t.getMessage() != null ? t.getMessage() : t.toString();
-    }
-
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 }

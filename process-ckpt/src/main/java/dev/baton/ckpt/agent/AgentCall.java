@@ -4,7 +4,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -108,14 +107,11 @@ final class AgentCall {
             phases.put("connect", ms(t1 - t0));
             DumpReport[] dumped = new DumpReport[1];
             long[] dumpedAt = new long[1];
-            long[] bytes = new long[1];
             RestoreReport restored;
             try {
                 restored = target.restoreFrom(s.restore(), out -> {
-                    Counting counted = new Counting(out);
-                    dumped[0] = host.dump(s.dump(), counted, hooks);
-                    counted.flush();
-                    bytes[0] = counted.count;
+                    dumped[0] = host.dump(s.dump(), out, hooks);
+                    out.flush();
                     dumpedAt[0] = System.nanoTime();
                 }, hooks);
             } catch (AgentException e) {
@@ -134,7 +130,7 @@ final class AgentCall {
             phases.put("dump", ms(dumpedAt[0] - t1));
             phases.put("restore", ms(t2 - dumpedAt[0]));
             phases.put("total", ms(t2 - t0));
-            return new Message.ShipResult(new ShipReport(me, target.agentHost(), dumped[0], restored, bytes[0], phases));
+            return new Message.ShipResult(new ShipReport(me, target.agentHost(), dumped[0], restored, dumped[0].bundleBytes(), phases));
         }
     }
 
@@ -155,30 +151,5 @@ final class AgentCall {
 
     private static double ms(long nanos) {
         return nanos / 1e6;
-    }
-
-    private static final class Counting extends FilterOutputStream {
-        long count;
-
-        Counting(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush(); // the stream ends when the dump returned, not when the host service closes it
-        }
     }
 }
