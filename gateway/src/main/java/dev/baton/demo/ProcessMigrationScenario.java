@@ -19,13 +19,8 @@ import dev.baton.peer.FlowHold;
 import dev.baton.peer.InPlaceRepoint;
 import dev.baton.socket.Pause;
 import dev.baton.socket.ProcessSockets;
-import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketEntry;
-import dev.baton.socket.StateJson;
 import dev.baton.socket.TcpSocket;
-import dev.baton.socket.TcpState;
-import dev.baton.socket.audit.WireAudit;
-import dev.baton.socket.audit.WireCapture;
 import dev.baton.socket.audit.WireReport;
 
 import java.io.IOException;
@@ -57,27 +52,24 @@ import java.util.stream.Stream;
  * deletes the nftables tables and the hosts, and deletes the directory.
  */
 public final class ProcessMigrationScenario implements AutoCloseable {
-    public static final int PORT = 7000;
+    public static final int PORT = Stage.PORT;
     /** The name of the EchoCounter workload {@link #start} runs. */
     public static final String WORKLOAD = "echo";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Stage.START_TIMEOUT;
 
     private final Path home;
-    private final NetnsLab lab;
-    private final Path pcap;
+    private final Stage stage;
     private final Workloads workloads;
     private final Checkpointer checkpointer;
-    private WireCapture capture;
     /** The checked peer, once {@link #connectPeer}ed; {@code null} before (or when a test brings its own). */
     private EndpointProcess peer;
     private InetSocketAddress peerEnd;
     private int bundles;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ProcessMigrationScenario(Path home, NetnsLab lab) {
+    private ProcessMigrationScenario(Path home, Stage stage) {
         this.home = home;
-        this.lab = lab;
-        this.pcap = home.resolve("peer.pcap");
+        this.stage = stage;
         ClusterKeys keys = ClusterKeys.init(keysDir(), "host-a");
         this.workloads = new Workloads(home.resolve("workloads"));
         this.checkpointer = new Checkpointer(workloads, keys, imagesRoot(), CriuLaunch.defaults());
@@ -88,26 +80,16 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      * traffic on port 7000. No workload runs yet.
      */
     public static ProcessMigrationScenario create() throws IOException {
-        SocketCapture.warmUp();
         BundleWriter.warmUp(); // the bundle's crypto compiled: sealing and opening are then not the freeze
         Path home = Files.createTempDirectory("baton-demo-");
-        NetnsLab lab;
+        Stage stage = null;
         try {
-            lab = NetnsLab.create("peer", "a", "b");
-        } catch (RuntimeException | Error e) {
-            deleteTree(home);
-            throw e;
-        }
-        ProcessMigrationScenario s = null;
-        try {
-            s = new ProcessMigrationScenario(home, lab);
-            s.capture = WireCapture.start(lab.host("peer").netns(), "eth0", "tcp port " + PORT, s.pcap);
-            return s;
-        } catch (RuntimeException | Error e) {
-            if (s != null) {
-                s.close();
-            } else {
-                lab.close();
+            stage = Stage.create(home.resolve("peer.pcap"));
+            return new ProcessMigrationScenario(home, stage);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                if (stage != null) stage.close();
+            } finally {
                 deleteTree(home);
             }
             throw e;
@@ -152,15 +134,15 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     }
 
     public NetnsLab.Host host(String name) {
-        return lab.host(name);
+        return stage.host(name);
     }
 
     public List<NetnsLab.Host> hosts() {
-        return lab.hosts();
+        return stage.lab().hosts();
     }
 
     public InetSocketAddress service(String host) {
-        return new InetSocketAddress(lab.host(host).address(), PORT);
+        return stage.service(host);
     }
 
     /** The command of an EchoCounter workload: a small JVM, which CRIU dumps and restores whole (~40 MiB). */
@@ -172,7 +154,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** Starts EchoCounter as a workload on {@code host} and returns once it listens. */
     public Workload startEchoCounter(String name, String host) throws Exception {
-        Workload w = workloads.start(name, echoCounterCommand(), lab.host(host).nsName());
+        Workload w = workloads.start(name, echoCounterCommand(), host(host).nsName());
         awaitListening(w);
         return w;
     }
@@ -184,9 +166,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      */
     public EndpointProcess connectPeer(int bytesPerSecond) throws Exception {
         if (peer != null) throw new IllegalStateException("the peer is connected already: " + peer);
-        peer = EndpointProcess.start("peer", lab.host("peer").netns(), "connect", StateJson.format(service("a")),
-                "--echo", "--rate", Integer.toString(bytesPerSecond));
-        peer.await("CONNECTED", START_TIMEOUT);
+        peer = stage.connectPeer("--echo", "--rate", Integer.toString(bytesPerSecond));
         peerEnd = peerConnection(peer.pid()).local();
         return peer;
     }
@@ -309,11 +289,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** The peer process's connection to port 7000. */
     public static SocketEntry peerConnection(int peerPid) {
-        try (ProcessSockets p = ProcessSockets.open(peerPid)) {
-            return p.list().stream().filter(e -> e.state() == TcpState.ESTABLISHED && e.remote().getPort() == PORT)
-                    .findFirst().orElseThrow(() -> new IllegalStateException("process " + peerPid
-                            + " has no connection to port " + PORT + ": " + p.list()));
-        }
+        return Stage.peerConnection(peerPid);
     }
 
     /**
@@ -391,7 +367,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         Steps steps = new Steps();
         Path bundle = home.resolve(name + "-" + (++bundles) + ".bundle");
         try (ProcessSockets peerProcess = ProcessSockets.open(peerPid);
-             FlowHold hold = FlowHold.create(lab.host("peer").netns())) {
+             FlowHold hold = FlowHold.create(host("peer").netns())) {
             // Our duplicate of the peer's fd, taken before the freeze; the re-point owns it from begin().
             TcpSocket socket = peerProcess.grab(peerSocket.fd());
             Dumped dump;
@@ -549,8 +525,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      * RSTs, holes, retransmissions, duplicates and the longest silence each way, across every move.
      */
     public WireReport audit(InetSocketAddress peerEnd) throws Exception {
-        capture.close();
-        return WireAudit.analyze(pcap, peerEnd);
+        return stage.audit(peerEnd);
     }
 
     /** Waits until {@code done} holds, checking every 20 ms; fails naming {@code what} after {@code timeout}. */
@@ -578,11 +553,8 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         List<Runnable> steps = List.of(
                 this::endPeer,
                 this::endWorkloads,
-                () -> {
-                    if (capture != null) capture.close();
-                },
                 this::flushNftables,
-                lab::close,
+                stage::close,
                 () -> deleteTree(home));
         RuntimeException first = null;
         for (Runnable step : steps) {
@@ -619,7 +591,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** The hosts' tables are all this scenario's: a flow hold left by a failure, a CRIU lock a dump kept. */
     private void flushNftables() {
-        for (NetnsLab.Host h : lab.hosts()) {
+        for (NetnsLab.Host h : hosts()) {
             if (h.netns().exists()) h.netns().exec(null, "nft", "flush", "ruleset");
         }
     }
