@@ -49,7 +49,7 @@ import java.util.stream.Stream;
  * ({@link StreamEndpoint} {@code --echo}) and a wire capture on the peer's interface from the start.
  * {@link #migrate} moves a workload with its live connection to another host (another IP) in the order that loses
  * nothing and sends no RST, the peer re-pointed in place. {@link #close()} ends every process it started (by PID),
- * deletes the nftables tables and the hosts, and deletes the directory.
+ * deletes the hosts (and with them every nftables table left in them), and deletes the directory.
  */
 public final class ProcessMigrationScenario implements AutoCloseable {
     public static final int PORT = Stage.PORT;
@@ -543,9 +543,9 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /**
      * Ends the peer (our child, by its PID) and every recorded workload still running (SIGKILL to its root PID,
-     * which ends its PID namespace), stops the capture, deletes the nftables tables left in the hosts (flow holds,
-     * CRIU locks), the hosts, and the directory. Each step runs even when an earlier one failed. Once only: a
-     * second call (e.g. from a shutdown hook) does nothing.
+     * which ends its PID namespace), stops the capture, deletes the hosts — their namespaces take every nftables
+     * table left in them (a flow hold left by a failure, a CRIU lock a dump kept) — and the directory. Each step
+     * runs even when an earlier one failed. Once only: a second call (e.g. from a shutdown hook) does nothing.
      */
     @Override
     public void close() {
@@ -553,7 +553,6 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         List<Runnable> steps = List.of(
                 this::endPeer,
                 this::endWorkloads,
-                this::flushNftables,
                 stage::close,
                 () -> deleteTree(home));
         RuntimeException first = null;
@@ -577,22 +576,15 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         }
     }
 
+    /** SIGKILL to every workload at once, then one wait for them all. */
     private void endWorkloads() {
-        for (Workload w : workloads.list()) {
-            workloads.kill(w.name());
-            try {
-                await(w.name() + " to end", Duration.ofSeconds(5), () -> !Workloads.isRunning(w));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** The hosts' tables are all this scenario's: a flow hold left by a failure, a CRIU lock a dump kept. */
-    private void flushNftables() {
-        for (NetnsLab.Host h : hosts()) {
-            if (h.netns().exists()) h.netns().exec(null, "nft", "flush", "ruleset");
+        List<Workload> all = workloads.list();
+        for (Workload w : all) workloads.kill(w.name());
+        try {
+            await("the workloads " + all.stream().map(Workload::name).toList() + " to end", Duration.ofSeconds(5),
+                    () -> all.stream().noneMatch(Workloads::isRunning));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
