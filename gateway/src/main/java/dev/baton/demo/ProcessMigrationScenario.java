@@ -63,7 +63,8 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     private final Checkpointer checkpointer;
     /** The checked peer, once {@link #connectPeer}ed; {@code null} before (or when a test brings its own). */
     private EndpointProcess peer;
-    private InetSocketAddress peerEnd;
+    /** The checked peer's connection when it connected. */
+    private SocketEntry peerSocket;
     private int bundles;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -167,7 +168,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     public EndpointProcess connectPeer(int bytesPerSecond) throws Exception {
         if (peer != null) throw new IllegalStateException("the peer is connected already: " + peer);
         peer = stage.connectPeer("--echo", "--rate", Integer.toString(bytesPerSecond));
-        peerEnd = peerConnection(peer.pid()).local();
+        peerSocket = peerConnection(peer.pid());
         return peer;
     }
 
@@ -175,6 +176,15 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     public EndpointProcess peer() {
         if (peer == null) throw new IllegalStateException("no peer: connectPeer first");
         return peer;
+    }
+
+    /**
+     * The checked peer's connection as it was when it connected: a move keeps its fd, its socket and its local end
+     * (only the remote end follows the workload).
+     */
+    public SocketEntry peerSocket() {
+        peer();
+        return peerSocket;
     }
 
     /** Waits until the peer has read at least {@code bytes} of its echo, each byte as expected. */
@@ -362,12 +372,12 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      * are sealed); the {@link MoveFailedException} says so.
      */
     public Migration migrate(String name, int peerPid, String from, String to) throws Exception {
-        SocketEntry peerSocket = peerConnection(peerPid);
-        InetSocketAddress peerLocal = peerSocket.local();
         Steps steps = new Steps();
         Path bundle = home.resolve(name + "-" + (++bundles) + ".bundle");
         try (ProcessSockets peerProcess = ProcessSockets.open(peerPid);
              FlowHold hold = FlowHold.create(host("peer").netns())) {
+            SocketEntry peerSocket = Stage.peerConnection(peerProcess);
+            InetSocketAddress peerLocal = peerSocket.local();
             // Our duplicate of the peer's fd, taken before the freeze; the re-point owns it from begin().
             TcpSocket socket = peerProcess.grab(peerSocket.fd());
             Dumped dump;
@@ -516,8 +526,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** Stops the wire capture and audits the checked peer's connection in it. */
     public WireReport audit() throws Exception {
-        if (peerEnd == null) throw new IllegalStateException("no peer: connectPeer first");
-        return audit(peerEnd);
+        return audit(peerSocket().local());
     }
 
     /**

@@ -82,11 +82,16 @@ final class Stage implements AutoCloseable {
     /** The peer process's established connection to port {@value #PORT}. */
     static SocketEntry peerConnection(int peerPid) {
         try (ProcessSockets p = ProcessSockets.open(peerPid)) {
-            List<SocketEntry> sockets = p.list();
-            return sockets.stream().filter(e -> e.state() == TcpState.ESTABLISHED && e.remote().getPort() == PORT)
-                    .findFirst().orElseThrow(() -> new IllegalStateException("process " + peerPid
-                            + " has no connection to port " + PORT + ": " + sockets));
+            return peerConnection(p);
         }
+    }
+
+    /** {@link #peerConnection(int)} through a handle on the peer process that the caller holds anyway. */
+    static SocketEntry peerConnection(ProcessSockets peer) {
+        List<SocketEntry> sockets = peer.list();
+        return sockets.stream().filter(e -> e.state() == TcpState.ESTABLISHED && e.remote().getPort() == PORT)
+                .findFirst().orElseThrow(() -> new IllegalStateException("process " + peer.pid()
+                        + " has no connection to port " + PORT + ": " + sockets));
     }
 
     /**
