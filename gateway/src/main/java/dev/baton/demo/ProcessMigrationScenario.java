@@ -40,6 +40,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -189,28 +190,26 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** Waits until the peer has read at least {@code bytes} of its echo, each byte as expected. */
     public void awaitEchoed(long bytes, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            EndpointProcess.Stats s = peer().stats();
-            if (s.read() >= bytes) return;
-            if (!s.clean() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the peer's echo did not reach " + bytes + " bytes: " + s);
-            }
-            Thread.sleep(50);
-        }
+        awaitPeer("reach " + bytes + " bytes", timeout, s -> s.read() >= bytes);
     }
 
     /** Stops the peer's writer and waits until it has read back everything it wrote; returns its counters. */
     public EndpointProcess.Stats drain(Duration timeout) throws Exception {
         peer().send("STOP");
+        return awaitPeer("drain within " + timeout, timeout, s -> s.read() == s.written());
+    }
+
+    /** Polls the peer's counters until {@code done}; fails at once on a bad byte, or after {@code timeout}. */
+    private EndpointProcess.Stats awaitPeer(String what, Duration timeout, Predicate<EndpointProcess.Stats> done)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            EndpointProcess.Stats s = peer.stats();
-            if (s.read() == s.written()) return s;
+            EndpointProcess.Stats s = peer().stats();
+            if (done.test(s)) return s;
             if (!s.clean() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the peer's echo did not drain within " + timeout + ": " + s);
+                throw new IllegalStateException("the peer's echo did not " + what + ": " + s);
             }
-            Thread.sleep(50);
+            Thread.sleep(20);
         }
     }
 
