@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
+import static dev.baton.demo.ProcessMigrationScenario.WORKLOAD;
 import static dev.baton.demo.ProcessMigrationScenario.awaitTicks;
 import static dev.baton.demo.ProcessMigrationScenario.outputOf;
 import static dev.baton.demo.ProcessMigrationScenario.peerConnection;
@@ -69,31 +70,26 @@ class ProcessMigrationTest {
 
     @Test
     void aWorkloadWithALiveConnectionMovesToAnotherHostAndBackWhileItsPeerStreamsOnByteExact() throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
-                SocketEntry peerEnd = peerConnection(peer.pid());
-                m.awaitEchoed(RATE / 2, WAIT);
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
+            m.awaitEchoed(RATE / 2, WAIT);
 
-                for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
-                    peer.send("RESET"); // the longest gap is measured per move
-                    long readBefore = peer.stats().read();
-                    Migration done = m.migrate(move[0], move[1]);
-                    m.awaitEchoed(readBefore + RATE, WAIT);
-                    EndpointProcess.Stats stats = peer.stats();
-                    System.out.printf("%s%n  peer's longest read gap %.1f ms%n", done, stats.longestGapMs());
-                    assertTrue(stats.clean(), "the peer read its echo back byte for byte: " + stats);
-                    assertEquals(m.host(move[1]).nsName(), m.workloads().get("echo").netns(),
-                            "the workload is recorded in " + move[1]);
-                    assertContinued(m, w, done.outputLinesAtDump());
-                }
-
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
-                assertStartedOnce(w);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
-                assertCleanMove(m.audit(peerEnd.local()), end.read());
+            for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
+                peer.send("RESET"); // the longest gap is measured per move
+                long readBefore = peer.stats().read();
+                Migration done = m.migrate(move[0], move[1]);
+                m.awaitEchoed(readBefore + RATE, WAIT);
+                EndpointProcess.Stats stats = peer.stats();
+                System.out.printf("%s%n  peer's longest read gap %.1f ms%n", done, stats.longestGapMs());
+                assertTrue(stats.clean(), "the peer read its echo back byte for byte: " + stats);
+                assertEquals(m.host(move[1]).nsName(), m.workloads().get(WORKLOAD).netns(),
+                        "the workload is recorded in " + move[1]);
+                assertContinued(m, w, done.outputLinesAtDump());
             }
+
+            assertNothingResent(assertDrainedByteExact(m, m.service("a")));
+            assertStartedOnce(w);
         }
     }
 
@@ -133,7 +129,9 @@ class ProcessMigrationTest {
                 assertTrue(Files.size(sent) > 2L * RATE, "bytes flowed across both moves: " + Files.size(sent));
                 assertTrue(socat.isAlive(), "socat still runs");
                 assertSamePeerSocket(pid, peerEnd, m.service("a"));
-                assertCleanMove(m.audit(peerEnd.local()), Files.size(received));
+                WireReport wire = m.audit(peerEnd.local());
+                assertCleanWire(wire, Files.size(received));
+                assertNothingResent(wire);
             } finally {
                 end(socat);
             }
@@ -147,15 +145,15 @@ class ProcessMigrationTest {
     @Test
     void aRestoreOntoAHostWhosePortIsTakenFailsNamingThePortAndTheSourceRestoresTheBundleThroughTheCli()
             throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
             Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
+            try {
                 ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
                         () -> listens((int) squatter.pid()));
-                SocketEntry peerEnd = peerConnection(peer.pid());
                 m.awaitEchoed(RATE / 2, WAIT);
                 peer.send("RESET");
 
@@ -189,12 +187,7 @@ class ProcessMigrationTest {
 
                 m.awaitEchoed(readAtDump + RATE, WAIT);
                 assertContinued(m, w, linesAtDump);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                System.out.printf("peer's longest read gap %.1f ms (its retransmissions backed off while locked)%n",
-                        end.longestGapMs());
-                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
-                assertCleanWire(m.audit(peerEnd.local()), end.read());
+                assertDrainedByteExact(m, m.service("a")); // its retransmissions backed off while locked: a long gap
             } finally {
                 end(squatter);
             }
@@ -208,16 +201,15 @@ class ProcessMigrationTest {
      */
     @Test
     void aMoveWhoseRestoreIsRefusedPutsTheWorkloadBackOnItsSourceAndThePeerStreamsOn() throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
             Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             try {
-                EndpointProcess peer = m.connectPeer(RATE);
                 ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
                         () -> listens((int) squatter.pid()));
-                SocketEntry peerEnd = peerConnection(peer.pid());
                 m.awaitEchoed(RATE / 2, WAIT);
                 long readBefore = peer.stats().read();
                 int linesBefore = outputOf(w).size();
@@ -240,14 +232,9 @@ class ProcessMigrationTest {
                 }
 
                 m.awaitEchoed(readBefore + RATE, WAIT);
-                ProcessMigrationScenario.Continuity c = m.continuity("echo", linesBefore);
-                System.out.println("ticks around the failed move: " + c);
+                assertContinued(m, w, linesBefore);
                 assertCounting(awaitTicks(w, ticks(w).size(), 5));
-                assertStartedOnce(w);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
-                assertCleanMove(m.audit(peerEnd.local()), end.read());
+                assertNothingResent(assertDrainedByteExact(m, m.service("a")));
             } finally {
                 end(squatter);
             }
@@ -257,35 +244,30 @@ class ProcessMigrationTest {
     @ParameterizedTest(name = "a throwing {0} hook")
     @ValueSource(strings = {"pre-dump", "post-dump"})
     void aDumpThatFailsLeavesTheWorkloadRunningWithItsConnectionAndNoImages(String hook) throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
-                SocketEntry peerEnd = peerConnection(peer.pid());
-                m.awaitEchoed(RATE / 2, WAIT);
-                Hooks refusing = new Hooks() {
-                    @Override
-                    public void reached(String point, long pid) {
-                        if (point.equals(hook)) throw new IllegalStateException("the gateway refused at " + hook);
-                    }
-                };
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            m.awaitEchoed(RATE / 2, WAIT);
+            Hooks refusing = new Hooks() {
+                @Override
+                public void reached(String point, long pid) {
+                    if (point.equals(hook)) throw new IllegalStateException("the gateway refused at " + hook);
+                }
+            };
 
-                long readBefore = peer.stats().read();
-                int ticksBefore = ticks(w).size();
-                CheckpointException e = assertThrows(CheckpointException.class,
-                        () -> m.checkpointer().checkpoint("echo", false, refusing));
-                System.out.println(hook + ": " + e.getMessage());
-                assertTrue(e.getMessage().contains("dump of echo failed, it keeps running"), e.getMessage());
-                assertTrue(e.getMessage().contains("the gateway refused at " + hook), e.getMessage());
-                assertTrue(Workloads.isRunning(w), "the workload still runs as PID " + w.rootPid());
-                assertEquals(List.of(), imageDirs(m), "no images are left behind");
-                assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left: " + nftTables(m, "a"));
+            long readBefore = m.peer().stats().read();
+            int ticksBefore = ticks(w).size();
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> m.checkpointer().checkpoint("echo", false, refusing));
+            System.out.println(hook + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("dump of echo failed, it keeps running"), e.getMessage());
+            assertTrue(e.getMessage().contains("the gateway refused at " + hook), e.getMessage());
+            assertTrue(Workloads.isRunning(w), "the workload still runs as PID " + w.rootPid());
+            assertEquals(List.of(), imageDirs(m), "no images are left behind");
+            assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left: " + nftTables(m, "a"));
 
-                assertCounting(awaitTicks(w, ticksBefore, 5));
-                m.awaitEchoed(readBefore + RATE, WAIT);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
-                assertCleanWire(m.audit(peerEnd.local()), end.read());
-            }
+            assertCounting(awaitTicks(w, ticksBefore, 5));
+            m.awaitEchoed(readBefore + RATE, WAIT);
+            assertDrainedByteExact(m, m.service("a"));
         }
     }
 
@@ -382,32 +364,27 @@ class ProcessMigrationTest {
      */
     @Test
     void theCliMovesAWorkloadWithItsLiveConnectionAndThePeerFollowsInPlace() throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
-                SocketEntry peerEnd = peerConnection(peer.pid());
-                m.awaitEchoed(RATE / 2, WAIT);
-                Path bundle = home.resolve("echo.bundle");
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
+            m.awaitEchoed(RATE / 2, WAIT);
+            Path bundle = home.resolve("echo.bundle");
 
-                cli(m, "ckpt", "dump", "--name", "echo", "--out", bundle.toString());
-                int linesAtDump = outputOf(w).size();
-                long readBefore = peer.stats().read();
-                Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("b").nsName(),
-                        "--rewrite", m.host("a").address().getHostAddress() + "=" + m.host("b").address().getHostAddress(),
-                        "--peer", Integer.toString(peer.pid()));
-                System.out.print(restore.out());
-                assertTrue(restore.out().contains("1 peer connection(s) re-pointed in place at the new address"),
-                        restore.out());
-                cli(m, "ckpt", "unlock", "echo");
+            cli(m, "ckpt", "dump", "--name", "echo", "--out", bundle.toString());
+            int linesAtDump = outputOf(w).size();
+            long readBefore = peer.stats().read();
+            Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("b").nsName(),
+                    "--rewrite", m.host("a").address().getHostAddress() + "=" + m.host("b").address().getHostAddress(),
+                    "--peer", Integer.toString(peer.pid()));
+            System.out.print(restore.out());
+            assertTrue(restore.out().contains("1 peer connection(s) re-pointed in place at the new address"),
+                    restore.out());
+            cli(m, "ckpt", "unlock", "echo");
 
-                m.awaitEchoed(readBefore + RATE, WAIT);
-                assertContinued(m, w, linesAtDump);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("b"));
-                assertCleanWire(m.audit(peerEnd.local()), end.read());
-                assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left on a");
-            }
+            m.awaitEchoed(readBefore + RATE, WAIT);
+            assertContinued(m, w, linesAtDump);
+            assertDrainedByteExact(m, m.service("b"));
+            assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left on a");
         }
     }
 
@@ -474,8 +451,8 @@ class ProcessMigrationTest {
     private static void assertContinued(ProcessMigrationScenario m, Workload w, int outputLinesAtDump)
             throws Exception {
         ProcessMigrationScenario.Continuity c = m.continuity(w.name(), outputLinesAtDump);
-        assertTrue(c.firstAfter().n() > c.lastBefore().n(), "first tick after the restore " + c.firstAfter()
-                + " comes after the last before the dump " + c.lastBefore());
+        assertTrue(c.continued(), "the first tick after the restore " + c.firstAfter()
+                + " is the one after the last before the dump " + c.lastBefore());
         assertCounting(awaitTicks(w, ticks(outputOf(w).subList(0, outputLinesAtDump)).size(), 5));
         assertStartedOnce(w);
     }
@@ -542,12 +519,26 @@ class ProcessMigrationTest {
     }
 
     /**
-     * {@link #assertCleanWire}, and the re-pointed peer sent nothing twice: its send queue was trimmed to what the
-     * image had received. (Towards the peer, the workload may retransmit once while the hold drops the peer's ACKs
-     * before the dump; the peer's kernel discards that copy — the byte-exact streams show nothing is delivered twice.)
+     * Stops the checked peer's writer and checks the end of its stream: the whole echo came back byte for byte, on
+     * the socket it started with, aimed at {@code aimedAt}, and the wire shows no RST and no hole. Returns the audit.
      */
-    private static void assertCleanMove(WireReport wire, long bytesToPeer) {
-        assertCleanWire(wire, bytesToPeer);
+    private static WireReport assertDrainedByteExact(ProcessMigrationScenario m, InetSocketAddress aimedAt)
+            throws Exception {
+        EndpointProcess.Stats end = m.drain(WAIT);
+        System.out.printf("peer's longest read gap %.1f ms%n", end.longestGapMs());
+        assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
+        assertSamePeerSocket(m.peer().pid(), m.peerSocket(), aimedAt);
+        WireReport wire = m.audit();
+        assertCleanWire(wire, end.read());
+        return wire;
+    }
+
+    /**
+     * The re-pointed peer sent nothing twice: its send queue was trimmed to what the image had received. (Towards
+     * the peer, the workload may retransmit once while the hold drops the peer's ACKs before the dump; the peer's
+     * kernel discards that copy — the byte-exact streams show nothing is delivered twice.)
+     */
+    private static void assertNothingResent(WireReport wire) {
         assertEquals(0, wire.fromPeer().duplicates(), "the peer re-sent nothing the workload had: " + wire);
     }
 
