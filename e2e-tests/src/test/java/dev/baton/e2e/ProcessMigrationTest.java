@@ -7,7 +7,6 @@ import dev.baton.ckpt.CheckpointException;
 import dev.baton.ckpt.Checkpointer.Dumped;
 import dev.baton.ckpt.agent.Hooks;
 import dev.baton.ckpt.agent.RestoreReport;
-import dev.baton.ckpt.agent.RestoreRequest;
 import dev.baton.ckpt.bundle.BundleException;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.Workloads;
@@ -41,7 +40,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -169,7 +167,7 @@ class ProcessMigrationTest {
                 CheckpointException refused;
                 try (InputStream in = Files.newInputStream(bundle)) {
                     refused = assertThrows(CheckpointException.class, () -> m.checkpointer().restore(
-                            rewrite(m, "a", "b"), in, Hooks.NONE));
+                            m.restoreRequest("a", "b"), in, Hooks.NONE));
                 }
                 System.out.println("refused: " + refused.getMessage());
                 assertTrue(refused.getMessage().contains("port 7000 is already in use"), refused.getMessage());
@@ -291,7 +289,7 @@ class ProcessMigrationTest {
             BundleException refused;
             try (InputStream in = Files.newInputStream(tampered)) {
                 refused = assertThrows(BundleException.class,
-                        () -> m.checkpointer().restore(rewrite(m, "a", "b"), in, Hooks.NONE));
+                        () -> m.checkpointer().restore(m.restoreRequest("a", "b"), in, Hooks.NONE));
             }
             System.out.println("refused: " + refused.getMessage());
             assertEquals(BundleException.Reason.TAMPERED, refused.reason(), refused.getMessage());
@@ -301,7 +299,7 @@ class ProcessMigrationTest {
 
             RestoreReport restored;
             try (InputStream in = Files.newInputStream(bundle)) {
-                restored = m.checkpointer().restore(rewrite(m, "a", "b"), in, Hooks.NONE);
+                restored = m.checkpointer().restore(m.restoreRequest("a", "b"), in, Hooks.NONE);
             }
             System.out.println("restored: " + restored);
             assertEquals(m.host("b").nsName(), m.workloads().get("echo").netns());
@@ -389,11 +387,6 @@ class ProcessMigrationTest {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
-
-    private static RestoreRequest rewrite(ProcessMigrationScenario m, String from, String to) {
-        return new RestoreRequest(Map.of(m.host(from).address().getHostAddress(), m.host(to).address().getHostAddress()),
-                m.host(to).nsName(), false);
-    }
 
     /**
      * Runs {@code baton ARGS} in this JVM with the lab's state directory and keys, and expects it to succeed.

@@ -147,6 +147,12 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         return stage.service(host);
     }
 
+    /** A restore into {@code to}'s namespace with {@code from}'s address rewritten to {@code to}'s. */
+    public RestoreRequest restoreRequest(String from, String to) {
+        return new RestoreRequest(Map.of(host(from).address().getHostAddress(), host(to).address().getHostAddress()),
+                host(to).nsName(), false);
+    }
+
     /** The command of an EchoCounter workload: a small JVM, which CRIU dumps and restores whole (~40 MiB). */
     public static List<String> echoCounterCommand() {
         return List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:-UsePerfData",
@@ -426,9 +432,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                     hold.release();
                     steps.lap("aim+release");
                     try (InputStream in = Files.newInputStream(bundle)) {
-                        restored = checkpointer.restore(new RestoreRequest(
-                                Map.of(host(from).address().getHostAddress(), host(to).address().getHostAddress()),
-                                host(to).nsName(), false), in, Hooks.NONE);
+                        restored = checkpointer.restore(restoreRequest(from, to), in, Hooks.NONE);
                     }
                     steps.lap("restore");
                 } catch (Exception | Error e) {
