@@ -413,7 +413,7 @@ public final class CheckpointBench {
 
     /** One of each step; {@code cold}: also a seal and an open each in a fresh JVM ({@link ColdBundle}). */
     private CopyRound copyRound(Path images, Manifest partial, boolean cold) throws Exception {
-        List<Path> files = files(images);
+        List<Path> files = CheckpointLab.files(images);
         Path copy = lab.work().resolve("copy");
         Path bundle = lab.work().resolve("copy.bundle");
         try {
@@ -699,12 +699,6 @@ public final class CheckpointBench {
     private static String label(int mib) {
         if (mib <= 1) return "sleep (≈ 1 MiB)";
         return mib >= 1024 && mib % 1024 == 0 ? (mib / 1024) + " GiB" : mib + " MiB";
-    }
-
-    private static List<Path> files(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
-        }
     }
 
     private static double ms(long fromNanos, long toNanos) {
