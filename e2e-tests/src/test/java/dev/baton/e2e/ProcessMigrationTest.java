@@ -146,12 +146,8 @@ class ProcessMigrationTest {
         try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
             Workload w = m.workloads().get(WORKLOAD);
             EndpointProcess peer = m.peer();
-            Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
+            Process squatter = squatOnB(m);
             try {
-                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
-                        () -> listens((int) squatter.pid()));
                 m.awaitEchoed(RATE / 2, WAIT);
                 peer.send("RESET");
 
@@ -202,12 +198,8 @@ class ProcessMigrationTest {
         try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
             Workload w = m.workloads().get(WORKLOAD);
             EndpointProcess peer = m.peer();
-            Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
+            Process squatter = squatOnB(m);
             try {
-                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
-                        () -> listens((int) squatter.pid()));
                 m.awaitEchoed(RATE / 2, WAIT);
                 long readBefore = peer.stats().read();
                 int linesBefore = outputOf(w).size();
@@ -538,6 +530,21 @@ class ProcessMigrationTest {
     private static boolean hasConnection(int pid) {
         try (ProcessSockets p = ProcessSockets.open(pid)) {
             return p.list().stream().anyMatch(e -> e.state() == TcpState.ESTABLISHED);
+        }
+    }
+
+    /** Starts socat listening on b:7000 — a restore onto b then finds the port taken — and waits until it does. */
+    private static Process squatOnB(ProcessMigrationScenario m) throws Exception {
+        Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        try {
+            ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
+                    () -> listens((int) squatter.pid()));
+            return squatter;
+        } catch (Exception | Error e) {
+            end(squatter);
+            throw e;
         }
     }
 
