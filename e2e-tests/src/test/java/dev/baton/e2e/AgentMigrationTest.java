@@ -25,10 +25,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.baton.demo.ProcessMigrationScenario.awaitTicks;
 import static dev.baton.demo.ProcessMigrationScenario.ticks;
@@ -186,19 +182,7 @@ class AgentMigrationTest {
 
     /** Sends {@code n} random bytes from the peer host to HOST:7000 and counts the bytes echoed back identical. */
     private int echoThrough(String host, int n) throws Exception {
-        byte[] sent = new byte[n];
-        ThreadLocalRandom.current().nextBytes(sent);
-        return lab.host("peer").netns().call(() -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(lab.host(host).address(), PORT), 2_000);
-                s.setSoTimeout(5_000);
-                OutputStream out = s.getOutputStream();
-                out.write(sent);
-                InputStream in = s.getInputStream();
-                byte[] back = in.readNBytes(n);
-                return java.util.Arrays.equals(sent, back) ? back.length : -1;
-            }
-        });
+        return EchoRoundTrip.bytes(lab.host("peer"), new InetSocketAddress(lab.host(host).address(), PORT), n);
     }
 
     /** Waits until something listens on HOST:7000. */
