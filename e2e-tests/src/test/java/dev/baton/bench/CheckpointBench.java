@@ -41,6 +41,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
@@ -277,38 +278,43 @@ public final class CheckpointBench {
         try {
             CriuLaunch launch = CriuLaunch.defaults().inNetns(lab.a().netns().path());
             CriuOptions dumpOptions = baseOptions(images).pid(s.pid()).build();
-            CheckpointLab.sync();
-            long t0 = System.nanoTime(), t1, t2;
-            DumpResult dump;
-            try (CriuClient criu = CriuClient.start(launch.withOutput(images.resolve("criu-dump.out")))) {
-                criu.version();
-                t1 = System.nanoTime();
-                dump = criu.dump(dumpOptions, CriuNotify.NONE);
-                t2 = System.nanoTime();
-            }
-            long t3 = System.nanoTime();
+            Swrk<DumpResult> dump = swrk(launch.withOutput(images.resolve("criu-dump.out")),
+                    criu -> criu.dump(dumpOptions, CriuNotify.NONE));
             double imageMiB = CheckpointLab.size(images) / MIB;
 
             CriuOptions restoreOptions = baseOptions(images).root("/").build();
-            CheckpointLab.sync();
-            long r0 = System.nanoTime(), r1, r2;
-            RestoreResult restored;
-            try (CriuClient criu = CriuClient.start(launch.withOutput(images.resolve("criu-restore.out")))) {
-                criu.version();
-                r1 = System.nanoTime();
-                restored = criu.restore(restoreOptions, CriuNotify.NONE);
-                r2 = System.nanoTime();
-            }
-            long r3 = System.nanoTime();
+            Swrk<RestoreResult> restore = swrk(launch.withOutput(images.resolve("criu-restore.out")),
+                    criu -> criu.restore(restoreOptions, CriuNotify.NONE));
+            RestoreResult restored = restore.result();
             lab.restored(s.workload(), restored.pid(), lab.a());
-            return new RawRun(s.rssMiB(), imageMiB, ms(t0, t3), ms(t1, t2),
-                    dump.stats().map(DumpStats::frozen).map(d -> d.toNanos() / 1e6).orElse(Double.NaN),
-                    probeMs(dump.log()), ms(r0, r3), ms(r1, r2),
+            return new RawRun(s.rssMiB(), imageMiB, dump.endToEndMs(), dump.criticalMs(),
+                    dump.result().stats().map(DumpStats::frozen).map(d -> d.toNanos() / 1e6).orElse(Double.NaN),
+                    probeMs(dump.result().log()), restore.endToEndMs(), restore.criticalMs(),
                     restored.stats().map(RestoreStats::restore).map(d -> d.toNanos() / 1e6).orElse(Double.NaN),
                     probeMs(restored.log()));
         } finally {
             lab.stop(name);
         }
+    }
+
+    /** One request to CRIU over swrk, timed end to end and on the critical path (the request alone). */
+    private record Swrk<T>(T result, double endToEndMs, double criticalMs) {}
+
+    /**
+     * After {@code sync}: starts {@code criu swrk}, asks its version (not on the critical path), sends
+     * {@code request}, and reaps swrk. End to end = start + version + request + reaping.
+     */
+    private static <T> Swrk<T> swrk(CriuLaunch launch, Function<CriuClient, T> request) {
+        CheckpointLab.sync();
+        long t0 = System.nanoTime(), t1, t2;
+        T result;
+        try (CriuClient criu = CriuClient.start(launch)) {
+            criu.version();
+            t1 = System.nanoTime();
+            result = request.apply(criu);
+            t2 = System.nanoTime();
+        }
+        return new Swrk<>(result, ms(t0, System.nanoTime()), ms(t1, t2));
     }
 
     /** {@code criu dump} and {@code criu restore -d} on the command line, same options, same namespace. */
@@ -407,7 +413,7 @@ public final class CheckpointBench {
 
     /** One of each step; {@code cold}: also a seal and an open each in a fresh JVM ({@link ColdBundle}). */
     private CopyRound copyRound(Path images, Manifest partial, boolean cold) throws Exception {
-        List<Path> files = files(images);
+        List<Path> files = CheckpointLab.files(images);
         Path copy = lab.work().resolve("copy");
         Path bundle = lab.work().resolve("copy.bundle");
         try {
@@ -693,12 +699,6 @@ public final class CheckpointBench {
     private static String label(int mib) {
         if (mib <= 1) return "sleep (≈ 1 MiB)";
         return mib >= 1024 && mib % 1024 == 0 ? (mib / 1024) + " GiB" : mib + " MiB";
-    }
-
-    private static List<Path> files(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
-        }
     }
 
     private static double ms(long fromNanos, long toNanos) {

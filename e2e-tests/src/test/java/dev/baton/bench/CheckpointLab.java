@@ -307,18 +307,21 @@ final class CheckpointLab implements AutoCloseable {
         }
     }
 
+    /** The regular files in {@code dir} (an image directory), by name. */
+    static List<Path> files(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
     /** The total size of the regular files in {@code dir}. */
     static long size(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).sum();
+        try {
+            long total = 0;
+            for (Path f : files(dir)) total += Files.size(f);
+            return total;
         } catch (IOException e) {
-            throw new UncheckedIOException("listing " + dir, e);
+            throw new UncheckedIOException("sizing the files in " + dir, e);
         }
     }
 

@@ -19,10 +19,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
 
 /**
  * Ships an image directory to a receiver over a loopback TCP connection, the receiver writing the image into a
@@ -57,7 +55,7 @@ final class LoopbackShip implements AutoCloseable {
     double plain(Path images, Path into) throws Exception {
         return ship(out -> {
             DataOutputStream data = new DataOutputStream(out);
-            for (Path f : files(images)) {
+            for (Path f : CheckpointLab.files(images)) {
                 data.writeUTF(f.getFileName().toString());
                 data.writeLong(Files.size(f));
                 Files.copy(f, data);
@@ -100,12 +98,6 @@ final class LoopbackShip implements AutoCloseable {
             throw e;
         }
         return (System.nanoTime() - start) / 1e6;
-    }
-
-    private static List<Path> files(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
-        }
     }
 
     private static void copy(InputStream in, OutputStream out, long size, String name) throws IOException {

@@ -15,7 +15,8 @@ import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.WorkloadStatus;
 import dev.baton.ckpt.workload.Workloads;
-import dev.baton.demo.EchoCounter;
+import dev.baton.demo.ProcessMigrationScenario;
+import dev.baton.demo.ProcessMigrationScenario.Tick;
 import dev.baton.netns.NetnsLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,21 +25,17 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static dev.baton.demo.ProcessMigrationScenario.awaitTicks;
+import static dev.baton.demo.ProcessMigrationScenario.ticks;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -49,9 +46,8 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Tag("privileged")
 class AgentMigrationTest {
-    private static final int PORT = 7000;
+    private static final int PORT = ProcessMigrationScenario.PORT;
     private static final int AGENT_PORT = 7441;
-    private static final Pattern TICK = Pattern.compile("tick (\\d+) echoed (\\d+)");
 
     @TempDir
     Path tmp;
@@ -103,7 +99,7 @@ class AgentMigrationTest {
     void aShipMovesARunningWorkloadToAnotherHostsAddressWithItsMemory() throws Exception {
         Workload echo = startEcho();
         assertEquals(8, echoThrough("a", 8), "served on a before the move");
-        long ticksBefore = lastTick(echo).orElseThrow();
+        int ticksBefore = ticks(echo).size();
 
         ShipReport report = caller.ship(new DumpRequest("echo", false), agentAddress("b"), toB(), Hooks.NONE);
 
@@ -115,10 +111,10 @@ class AgentMigrationTest {
         assertTrue(Workloads.isRunning(moved), "running on b");
         assertFalse(Workloads.isRunning(echo), "gone from a");
         assertEquals(16, echoThrough("b", 16), "served at b's address after the move");
-        waitForTicksPast(moved, ticksBefore + 3);
-        assertTicksNeverRestarted(moved);
-        for (int i = 0; i < 100 && lastEchoed(moved) < 8 + 16; i++) Thread.sleep(10);
-        assertEquals(8 + 16, lastEchoed(moved), "the byte counter moved with the process");
+        assertCountsOn(awaitTicks(moved, ticksBefore, 4));
+        ProcessMigrationScenario.await("a tick that counted the 8 + 16 bytes", Duration.ofSeconds(2),
+                () -> ticks(moved).getLast().echoed() >= 8 + 16);
+        assertEquals(8 + 16, ticks(moved).getLast().echoed(), "the byte counter moved with the process");
         assertEquals(List.of(), imagesLeft("a"), "a committed the dump: its images are gone");
         assertEquals(List.of(), imagesLeft("b"));
         assertNoCriuTables("a");
@@ -127,7 +123,7 @@ class AgentMigrationTest {
     @Test
     void whenTheTargetsPortIsTakenTheSourceAgentRestoresTheWorkloadAndSaysSo() throws Exception {
         Workload echo = startEcho();
-        long ticksBefore = lastTick(echo).orElseThrow();
+        int ticksBefore = ticks(echo).size();
         Process squatter = new ProcessBuilder(lab.host("b").command("socat",
                 "TCP-LISTEN:" + PORT + ",reuseaddr,fork", "EXEC:cat")).start();
         closers.add(squatter::destroyForcibly);
@@ -143,8 +139,7 @@ class AgentMigrationTest {
         assertTrue(Workloads.isRunning(back), "running on a again");
         assertTrue(workloadsB.find("echo").isEmpty(), "nothing recorded on b");
         assertEquals(8, echoThrough("a", 8), "served on a again");
-        waitForTicksPast(back, ticksBefore + 3);
-        assertTicksNeverRestarted(back);
+        assertCountsOn(awaitTicks(back, ticksBefore, 4));
         assertEquals(List.of(), imagesLeft("a"));
         assertEquals(List.of(), imagesLeft("b"));
         assertNoCriuTables("a");
@@ -168,13 +163,11 @@ class AgentMigrationTest {
                 ClusterKeys.load(tmp.resolve("keys-caller")), lab.host("peer").netns()).health());
     }
 
+    /** EchoCounter as workload echo on a, once it listens and has ticked. */
     private Workload startEcho() throws Exception {
-        Workload w = workloadsA.start("echo", List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-XX:-UsePerfData", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
-                "-cp", System.getProperty("java.class.path"), EchoCounter.class.getName(), "0.0.0.0:" + PORT),
-                lab.host("a").nsName());
-        awaitListening("a");
-        for (int i = 0; i < 400 && lastTick(w).isEmpty(); i++) Thread.sleep(5);
+        Workload w = workloadsA.start("echo", ProcessMigrationScenario.echoCounterCommand(), lab.host("a").nsName());
+        ProcessMigrationScenario.awaitListening(w);
+        awaitTicks(w, 0, 1);
         return w;
     }
 
@@ -189,21 +182,10 @@ class AgentMigrationTest {
 
     /** Sends {@code n} random bytes from the peer host to HOST:7000 and counts the bytes echoed back identical. */
     private int echoThrough(String host, int n) throws Exception {
-        byte[] sent = new byte[n];
-        ThreadLocalRandom.current().nextBytes(sent);
-        return lab.host("peer").netns().call(() -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(lab.host(host).address(), PORT), 2_000);
-                s.setSoTimeout(5_000);
-                OutputStream out = s.getOutputStream();
-                out.write(sent);
-                InputStream in = s.getInputStream();
-                byte[] back = in.readNBytes(n);
-                return java.util.Arrays.equals(sent, back) ? back.length : -1;
-            }
-        });
+        return EchoRoundTrip.bytes(lab.host("peer"), new InetSocketAddress(lab.host(host).address(), PORT), n);
     }
 
+    /** Waits until something listens on HOST:7000. */
     private void awaitListening(String host) throws Exception {
         for (int i = 0; i < 1000; i++) {
             String ss = lab.host(host).netns().exec(null, "ss", "-Htln", "sport = :" + PORT);
@@ -226,34 +208,11 @@ class AgentMigrationTest {
         assertFalse(tables.contains("CRIU"), "CRIU's lock is gone from " + host + ": " + tables);
     }
 
-    private static List<long[]> ticks(Workload w) throws Exception {
-        List<long[]> out = new ArrayList<>();
-        for (String line : Files.readAllLines(w.stdout())) {
-            Matcher m = TICK.matcher(line);
-            if (m.matches()) out.add(new long[]{Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
-        }
-        return out;
-    }
-
-    private static Optional<Long> lastTick(Workload w) throws Exception {
-        List<long[]> t = ticks(w);
-        return t.isEmpty() ? Optional.empty() : Optional.of(t.getLast()[0]);
-    }
-
-    private static long lastEchoed(Workload w) throws Exception {
-        return ticks(w).getLast()[1];
-    }
-
-    private static void waitForTicksPast(Workload w, long tick) throws Exception {
-        for (int i = 0; i < 500 && lastTick(w).orElse(-1L) <= tick; i++) Thread.sleep(10);
-        assertTrue(lastTick(w).orElse(-1L) > tick, "ticks go on past " + tick);
-    }
-
-    /** The counter in memory went on: every tick in the log is the previous one plus one, from 0. */
-    private static void assertTicksNeverRestarted(Workload w) throws Exception {
-        List<long[]> t = ticks(w);
-        for (int i = 0; i < t.size(); i++) {
-            assertEquals(i, t.get(i)[0], "tick " + i + " of " + t.size() + " in " + w.stdout());
-        }
+    /**
+     * The counters in memory went on: every tick in the log is the previous one plus one, from 0, and the echoed
+     * count never goes back.
+     */
+    private static void assertCountsOn(List<Tick> ticks) {
+        assertTrue(ProcessMigrationScenario.countsOn(ticks), "ticks count on from 0 without a restart: " + ticks);
     }
 }

@@ -22,6 +22,13 @@ class DemoTest {
     private static final Pattern TICKS = Pattern.compile("last tick on (\\w+) (\\d+), first on (\\w+) (\\d+)");
     private static final Pattern COUNTED = Pattern.compile(
             "peer -> EchoCounter: ([\\d,]+) bytes sent, ([\\d,]+) counted by EchoCounter in its memory");
+    private static final Pattern ECHOED = Pattern.compile("EchoCounter -> peer: ([\\d,]+) bytes echoed back, all verified");
+    /** Act 1's two directions: what one end sent, what the other received. */
+    private static final Pattern STREAMED = Pattern.compile(
+            "(peer -> workload|workload -> peer): ([\\d,]+) bytes sent, ([\\d,]+) received, all verified");
+    /** A move's steps, in the order they run. */
+    private static final List<String> STEPS = List.of("hold", "dump", "snapshot", "reconcile", "seal", "aim+release",
+            "restore", "resume");
 
     @TempDir
     Path tmp;
@@ -37,7 +44,12 @@ class DemoTest {
 
         String socket = r.out().substring(0, act2);
         assertTrue(socket.contains("move 2: b -> a"), socket);
-        assertTrue(socket.contains("all verified"), socket);
+        Matcher streamed = STREAMED.matcher(socket);
+        for (String direction : List.of("peer -> workload", "workload -> peer")) {
+            assertTrue(streamed.find(), "both directions are verified: " + socket);
+            assertEquals(direction, streamed.group(1));
+            assertEquals(streamed.group(2), streamed.group(3), "every byte sent " + direction + " arrived");
+        }
         assertTrue(socket.contains("on the wire at the peer: 0 RST;"), socket);
         assertTrue(socket.contains("OK: the connection survived every move"), socket);
 
@@ -70,9 +82,19 @@ class DemoTest {
     private static void assertWholeProcessMoved(String act) {
         assertTrue(act.contains("move 1: a -> b  peer frozen "), act);
         assertTrue(act.contains("move 2: b -> a  peer frozen "), act);
-        for (String step : List.of("hold ", "dump ", "seal ", "restore ", "resume ")) {
-            assertTrue(act.contains(step), "the moves' steps are timed, " + step + "among them: " + act);
+        int moves = 0;
+        for (String move : act.split("  move \\d: ")) {
+            if (!move.startsWith("a -> b") && !move.startsWith("b -> a")) continue;
+            moves++;
+            int at = move.indexOf("steps (ms): ");
+            assertTrue(at > 0, "each move shows its steps: " + move);
+            for (String step : STEPS) {
+                int next = move.indexOf(" " + step + " ", at);
+                assertTrue(next > at, "the move's steps are timed in order, " + step + " after the ones before: " + move);
+                at = next;
+            }
         }
+        assertEquals(2, moves, act);
         assertTrue(act.contains(" MiB, encrypted and signed"), "the bundle's size is shown: " + act);
         assertTrue(act.contains("EchoCounter runs on b now (pid "), act);
         assertTrue(act.contains("EchoCounter runs on a now (pid "), act);
@@ -90,7 +112,9 @@ class DemoTest {
         Matcher counted = COUNTED.matcher(act);
         assertTrue(counted.find(), act);
         assertEquals(counted.group(1), counted.group(2), "EchoCounter counted every byte the peer sent, once");
-        assertTrue(act.contains("bytes echoed back, all verified"), act);
+        Matcher echoed = ECHOED.matcher(act);
+        assertTrue(echoed.find(), act);
+        assertEquals(counted.group(1), echoed.group(1), "every byte the peer sent came back to it, verified");
         assertTrue(act.contains("without a restart: it started once"), act);
         assertTrue(act.contains("on the wire at the peer: 0 RST;"), act);
         assertTrue(act.contains("OK: the process moved a -> b -> a with its memory and its connection"), act);

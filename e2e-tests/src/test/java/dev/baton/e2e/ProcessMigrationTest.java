@@ -7,7 +7,6 @@ import dev.baton.ckpt.CheckpointException;
 import dev.baton.ckpt.Checkpointer.Dumped;
 import dev.baton.ckpt.agent.Hooks;
 import dev.baton.ckpt.agent.RestoreReport;
-import dev.baton.ckpt.agent.RestoreRequest;
 import dev.baton.ckpt.bundle.BundleException;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.Workloads;
@@ -32,22 +31,19 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
+import static dev.baton.demo.ProcessMigrationScenario.WORKLOAD;
 import static dev.baton.demo.ProcessMigrationScenario.awaitTicks;
 import static dev.baton.demo.ProcessMigrationScenario.outputOf;
 import static dev.baton.demo.ProcessMigrationScenario.peerConnection;
@@ -69,31 +65,26 @@ class ProcessMigrationTest {
 
     @Test
     void aWorkloadWithALiveConnectionMovesToAnotherHostAndBackWhileItsPeerStreamsOnByteExact() throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
-                SocketEntry peerEnd = peerConnection(peer.pid());
-                m.awaitEchoed(RATE / 2, WAIT);
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
+            m.awaitEchoed(RATE / 2, WAIT);
 
-                for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
-                    peer.send("RESET"); // the longest gap is measured per move
-                    long readBefore = peer.stats().read();
-                    Migration done = m.migrate(move[0], move[1]);
-                    m.awaitEchoed(readBefore + RATE, WAIT);
-                    EndpointProcess.Stats stats = peer.stats();
-                    System.out.printf("%s%n  peer's longest read gap %.1f ms%n", done, stats.longestGapMs());
-                    assertTrue(stats.clean(), "the peer read its echo back byte for byte: " + stats);
-                    assertEquals(m.host(move[1]).nsName(), m.workloads().get("echo").netns(),
-                            "the workload is recorded in " + move[1]);
-                    assertContinued(m, w, done.outputLinesAtDump());
-                }
-
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
-                assertStartedOnce(w);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
-                assertCleanMove(m.audit(peerEnd.local()), end.read());
+            for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
+                peer.send("RESET"); // the longest gap is measured per move
+                long readBefore = peer.stats().read();
+                Migration done = m.migrate(move[0], move[1]);
+                m.awaitEchoed(readBefore + RATE, WAIT);
+                EndpointProcess.Stats stats = peer.stats();
+                System.out.printf("%s%n  peer's longest read gap %.1f ms%n", done, stats.longestGapMs());
+                assertTrue(stats.clean(), "the peer read its echo back byte for byte: " + stats);
+                assertEquals(m.host(move[1]).nsName(), m.workloads().get(WORKLOAD).netns(),
+                        "the workload is recorded in " + move[1]);
+                assertContinued(m, w, done.outputLinesAtDump());
             }
+
+            assertNothingResent(assertDrainedByteExact(m, m.service("a")));
+            assertStartedOnce(w);
         }
     }
 
@@ -133,7 +124,9 @@ class ProcessMigrationTest {
                 assertTrue(Files.size(sent) > 2L * RATE, "bytes flowed across both moves: " + Files.size(sent));
                 assertTrue(socat.isAlive(), "socat still runs");
                 assertSamePeerSocket(pid, peerEnd, m.service("a"));
-                assertCleanMove(m.audit(peerEnd.local()), Files.size(received));
+                WireReport wire = m.audit(peerEnd.local());
+                assertCleanWire(wire, Files.size(received));
+                assertNothingResent(wire);
             } finally {
                 end(socat);
             }
@@ -147,15 +140,11 @@ class ProcessMigrationTest {
     @Test
     void aRestoreOntoAHostWhosePortIsTakenFailsNamingThePortAndTheSourceRestoresTheBundleThroughTheCli()
             throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
-                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
-                        () -> listens((int) squatter.pid()));
-                SocketEntry peerEnd = peerConnection(peer.pid());
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
+            Process squatter = squatOnB(m);
+            try {
                 m.awaitEchoed(RATE / 2, WAIT);
                 peer.send("RESET");
 
@@ -171,7 +160,7 @@ class ProcessMigrationTest {
                 CheckpointException refused;
                 try (InputStream in = Files.newInputStream(bundle)) {
                     refused = assertThrows(CheckpointException.class, () -> m.checkpointer().restore(
-                            rewrite(m, "a", "b"), in, Hooks.NONE));
+                            m.restoreRequest("a", "b"), in, Hooks.NONE));
                 }
                 System.out.println("refused: " + refused.getMessage());
                 assertTrue(refused.getMessage().contains("port 7000 is already in use"), refused.getMessage());
@@ -189,12 +178,7 @@ class ProcessMigrationTest {
 
                 m.awaitEchoed(readAtDump + RATE, WAIT);
                 assertContinued(m, w, linesAtDump);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                System.out.printf("peer's longest read gap %.1f ms (its retransmissions backed off while locked)%n",
-                        end.longestGapMs());
-                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
-                assertCleanWire(m.audit(peerEnd.local()), end.read());
+                assertDrainedByteExact(m, m.service("a")); // its retransmissions backed off while locked: a long gap
             } finally {
                 end(squatter);
             }
@@ -208,16 +192,11 @@ class ProcessMigrationTest {
      */
     @Test
     void aMoveWhoseRestoreIsRefusedPutsTheWorkloadBackOnItsSourceAndThePeerStreamsOn() throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
+            Process squatter = squatOnB(m);
             try {
-                EndpointProcess peer = m.connectPeer(RATE);
-                ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
-                        () -> listens((int) squatter.pid()));
-                SocketEntry peerEnd = peerConnection(peer.pid());
                 m.awaitEchoed(RATE / 2, WAIT);
                 long readBefore = peer.stats().read();
                 int linesBefore = outputOf(w).size();
@@ -240,14 +219,9 @@ class ProcessMigrationTest {
                 }
 
                 m.awaitEchoed(readBefore + RATE, WAIT);
-                ProcessMigrationScenario.Continuity c = m.continuity("echo", linesBefore);
-                System.out.println("ticks around the failed move: " + c);
+                assertContinued(m, w, linesBefore);
                 assertCounting(awaitTicks(w, ticks(w).size(), 5));
-                assertStartedOnce(w);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("a"));
-                assertCleanMove(m.audit(peerEnd.local()), end.read());
+                assertNothingResent(assertDrainedByteExact(m, m.service("a")));
             } finally {
                 end(squatter);
             }
@@ -257,35 +231,30 @@ class ProcessMigrationTest {
     @ParameterizedTest(name = "a throwing {0} hook")
     @ValueSource(strings = {"pre-dump", "post-dump"})
     void aDumpThatFailsLeavesTheWorkloadRunningWithItsConnectionAndNoImages(String hook) throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
-                SocketEntry peerEnd = peerConnection(peer.pid());
-                m.awaitEchoed(RATE / 2, WAIT);
-                Hooks refusing = new Hooks() {
-                    @Override
-                    public void reached(String point, long pid) {
-                        if (point.equals(hook)) throw new IllegalStateException("the gateway refused at " + hook);
-                    }
-                };
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            m.awaitEchoed(RATE / 2, WAIT);
+            Hooks refusing = new Hooks() {
+                @Override
+                public void reached(String point, long pid) {
+                    if (point.equals(hook)) throw new IllegalStateException("the gateway refused at " + hook);
+                }
+            };
 
-                long readBefore = peer.stats().read();
-                int ticksBefore = ticks(w).size();
-                CheckpointException e = assertThrows(CheckpointException.class,
-                        () -> m.checkpointer().checkpoint("echo", false, refusing));
-                System.out.println(hook + ": " + e.getMessage());
-                assertTrue(e.getMessage().contains("dump of echo failed, it keeps running"), e.getMessage());
-                assertTrue(e.getMessage().contains("the gateway refused at " + hook), e.getMessage());
-                assertTrue(Workloads.isRunning(w), "the workload still runs as PID " + w.rootPid());
-                assertEquals(List.of(), imageDirs(m), "no images are left behind");
-                assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left: " + nftTables(m, "a"));
+            long readBefore = m.peer().stats().read();
+            int ticksBefore = ticks(w).size();
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> m.checkpointer().checkpoint("echo", false, refusing));
+            System.out.println(hook + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("dump of echo failed, it keeps running"), e.getMessage());
+            assertTrue(e.getMessage().contains("the gateway refused at " + hook), e.getMessage());
+            assertTrue(Workloads.isRunning(w), "the workload still runs as PID " + w.rootPid());
+            assertEquals(List.of(), imageDirs(m), "no images are left behind");
+            assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left: " + nftTables(m, "a"));
 
-                assertCounting(awaitTicks(w, ticksBefore, 5));
-                m.awaitEchoed(readBefore + RATE, WAIT);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the peer's echo is byte-exact: " + end);
-                assertCleanWire(m.audit(peerEnd.local()), end.read());
-            }
+            assertCounting(awaitTicks(w, ticksBefore, 5));
+            m.awaitEchoed(readBefore + RATE, WAIT);
+            assertDrainedByteExact(m, m.service("a"));
         }
     }
 
@@ -309,7 +278,7 @@ class ProcessMigrationTest {
             BundleException refused;
             try (InputStream in = Files.newInputStream(tampered)) {
                 refused = assertThrows(BundleException.class,
-                        () -> m.checkpointer().restore(rewrite(m, "a", "b"), in, Hooks.NONE));
+                        () -> m.checkpointer().restore(m.restoreRequest("a", "b"), in, Hooks.NONE));
             }
             System.out.println("refused: " + refused.getMessage());
             assertEquals(BundleException.Reason.TAMPERED, refused.reason(), refused.getMessage());
@@ -319,12 +288,12 @@ class ProcessMigrationTest {
 
             RestoreReport restored;
             try (InputStream in = Files.newInputStream(bundle)) {
-                restored = m.checkpointer().restore(rewrite(m, "a", "b"), in, Hooks.NONE);
+                restored = m.checkpointer().restore(m.restoreRequest("a", "b"), in, Hooks.NONE);
             }
             System.out.println("restored: " + restored);
             assertEquals(m.host("b").nsName(), m.workloads().get("echo").netns());
             assertContinued(m, w, linesAtDump);
-            assertEquals("hello", echoFrom(m, "b", "hello"), "the restored EchoCounter serves on b");
+            assertEquals(5, EchoRoundTrip.bytes(m.host("peer"), m.service("b"), 5), "the restored EchoCounter serves on b");
         }
     }
 
@@ -363,7 +332,7 @@ class ProcessMigrationTest {
             assertNotEquals(w.rootPid(), after.get("pid").asLong(), "a new root PID on this host");
             assertListens(after);
             assertContinued(m, w, linesAtDump);
-            assertEquals("hello", echoFrom(m, "b", "hello"), "the restored EchoCounter serves on b");
+            assertEquals(5, EchoRoundTrip.bytes(m.host("peer"), m.service("b"), 5), "the restored EchoCounter serves on b");
 
             Cli unlock = cli(m, "ckpt", "unlock", "echo");
             System.out.print(unlock.out());
@@ -382,41 +351,31 @@ class ProcessMigrationTest {
      */
     @Test
     void theCliMovesAWorkloadWithItsLiveConnectionAndThePeerFollowsInPlace() throws Exception {
-        try (ProcessMigrationScenario m = ProcessMigrationScenario.create()) {
-            Workload w = m.startEchoCounter("echo", "a");
-            try (EndpointProcess peer = m.connectPeer(RATE)) {
-                SocketEntry peerEnd = peerConnection(peer.pid());
-                m.awaitEchoed(RATE / 2, WAIT);
-                Path bundle = home.resolve("echo.bundle");
+        try (ProcessMigrationScenario m = ProcessMigrationScenario.start(RATE)) {
+            Workload w = m.workloads().get(WORKLOAD);
+            EndpointProcess peer = m.peer();
+            m.awaitEchoed(RATE / 2, WAIT);
+            Path bundle = home.resolve("echo.bundle");
 
-                cli(m, "ckpt", "dump", "--name", "echo", "--out", bundle.toString());
-                int linesAtDump = outputOf(w).size();
-                long readBefore = peer.stats().read();
-                Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("b").nsName(),
-                        "--rewrite", m.host("a").address().getHostAddress() + "=" + m.host("b").address().getHostAddress(),
-                        "--peer", Integer.toString(peer.pid()));
-                System.out.print(restore.out());
-                assertTrue(restore.out().contains("1 peer connection(s) re-pointed in place at the new address"),
-                        restore.out());
-                cli(m, "ckpt", "unlock", "echo");
+            cli(m, "ckpt", "dump", "--name", "echo", "--out", bundle.toString());
+            int linesAtDump = outputOf(w).size();
+            long readBefore = peer.stats().read();
+            Cli restore = cli(m, "ckpt", "restore", "--in", bundle.toString(), "--netns", m.host("b").nsName(),
+                    "--rewrite", m.host("a").address().getHostAddress() + "=" + m.host("b").address().getHostAddress(),
+                    "--peer", Integer.toString(peer.pid()));
+            System.out.print(restore.out());
+            assertTrue(restore.out().contains("1 peer connection(s) re-pointed in place at the new address"),
+                    restore.out());
+            cli(m, "ckpt", "unlock", "echo");
 
-                m.awaitEchoed(readBefore + RATE, WAIT);
-                assertContinued(m, w, linesAtDump);
-                EndpointProcess.Stats end = m.drain(WAIT);
-                assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
-                assertSamePeerSocket(peer.pid(), peerEnd, m.service("b"));
-                assertCleanWire(m.audit(peerEnd.local()), end.read());
-                assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left on a");
-            }
+            m.awaitEchoed(readBefore + RATE, WAIT);
+            assertContinued(m, w, linesAtDump);
+            assertDrainedByteExact(m, m.service("b"));
+            assertFalse(nftTables(m, "a").contains("CRIU-"), "no CRIU lock is left on a");
         }
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
-
-    private static RestoreRequest rewrite(ProcessMigrationScenario m, String from, String to) {
-        return new RestoreRequest(Map.of(m.host(from).address().getHostAddress(), m.host(to).address().getHostAddress()),
-                m.host(to).nsName(), false);
-    }
 
     /**
      * Runs {@code baton ARGS} in this JVM with the lab's state directory and keys, and expects it to succeed.
@@ -452,21 +411,6 @@ class ProcessMigrationTest {
         throw new AssertionError("baton ps does not list " + name + ": " + all);
     }
 
-    /** Sends {@code text} to the EchoCounter on {@code host} from the peer host and returns what came back. */
-    private static String echoFrom(ProcessMigrationScenario m, String host, String text) throws Exception {
-        InetSocketAddress service = m.service(host);
-        return m.host("peer").netns().call(() -> {
-            try (SocketChannel c = SocketChannel.open(service)) {
-                c.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-                ByteBuffer back = ByteBuffer.allocate(text.length());
-                while (back.hasRemaining() && c.read(back) >= 0) {
-                    // until all of it is back
-                }
-                return new String(back.array(), 0, back.position(), StandardCharsets.US_ASCII);
-            }
-        });
-    }
-
     /**
      * The workload's ticks go on from where the dump froze them: the first tick after the restore follows the last
      * one before it, the count never restarts, and the echoed counter keeps growing (or holds, without a peer).
@@ -474,8 +418,8 @@ class ProcessMigrationTest {
     private static void assertContinued(ProcessMigrationScenario m, Workload w, int outputLinesAtDump)
             throws Exception {
         ProcessMigrationScenario.Continuity c = m.continuity(w.name(), outputLinesAtDump);
-        assertTrue(c.firstAfter().n() > c.lastBefore().n(), "first tick after the restore " + c.firstAfter()
-                + " comes after the last before the dump " + c.lastBefore());
+        assertTrue(c.continued(), "the first tick after the restore " + c.firstAfter()
+                + " is the one after the last before the dump " + c.lastBefore());
         assertCounting(awaitTicks(w, ticks(outputOf(w).subList(0, outputLinesAtDump)).size(), 5));
         assertStartedOnce(w);
     }
@@ -542,18 +486,47 @@ class ProcessMigrationTest {
     }
 
     /**
-     * {@link #assertCleanWire}, and the re-pointed peer sent nothing twice: its send queue was trimmed to what the
-     * image had received. (Towards the peer, the workload may retransmit once while the hold drops the peer's ACKs
-     * before the dump; the peer's kernel discards that copy — the byte-exact streams show nothing is delivered twice.)
+     * Stops the checked peer's writer and checks the end of its stream: the whole echo came back byte for byte, on
+     * the socket it started with, aimed at {@code aimedAt}, and the wire shows no RST and no hole. Returns the audit.
      */
-    private static void assertCleanMove(WireReport wire, long bytesToPeer) {
-        assertCleanWire(wire, bytesToPeer);
+    private static WireReport assertDrainedByteExact(ProcessMigrationScenario m, InetSocketAddress aimedAt)
+            throws Exception {
+        EndpointProcess.Stats end = m.drain(WAIT);
+        System.out.printf("peer's longest read gap %.1f ms%n", end.longestGapMs());
+        assertTrue(end.clean(), "the whole echoed stream came back byte for byte: " + end);
+        assertSamePeerSocket(m.peer().pid(), m.peerSocket(), aimedAt);
+        WireReport wire = m.audit();
+        assertCleanWire(wire, end.read());
+        return wire;
+    }
+
+    /**
+     * The re-pointed peer sent nothing twice: its send queue was trimmed to what the image had received. (Towards
+     * the peer, the workload may retransmit once while the hold drops the peer's ACKs before the dump; the peer's
+     * kernel discards that copy — the byte-exact streams show nothing is delivered twice.)
+     */
+    private static void assertNothingResent(WireReport wire) {
         assertEquals(0, wire.fromPeer().duplicates(), "the peer re-sent nothing the workload had: " + wire);
     }
 
     private static boolean hasConnection(int pid) {
         try (ProcessSockets p = ProcessSockets.open(pid)) {
             return p.list().stream().anyMatch(e -> e.state() == TcpState.ESTABLISHED);
+        }
+    }
+
+    /** Starts socat listening on b:7000 — a restore onto b then finds the port taken — and waits until it does. */
+    private static Process squatOnB(ProcessMigrationScenario m) throws Exception {
+        Process squatter = new ProcessBuilder(m.host("b").command("socat", "TCP-LISTEN:7000,reuseaddr", "STDIO"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        try {
+            ProcessMigrationScenario.await("the squatter to listen on b:7000", Duration.ofSeconds(10),
+                    () -> listens((int) squatter.pid()));
+            return squatter;
+        } catch (Exception | Error e) {
+            end(squatter);
+            throw e;
         }
     }
 

@@ -4,12 +4,9 @@ import dev.baton.netns.NetnsLab;
 import dev.baton.peer.SocketHandoff;
 import dev.baton.socket.ProcessSockets;
 import dev.baton.socket.Seq;
-import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketEntry;
 import dev.baton.socket.StateJson;
 import dev.baton.socket.TcpState;
-import dev.baton.socket.audit.WireAudit;
-import dev.baton.socket.audit.WireCapture;
 import dev.baton.socket.audit.WireReport;
 
 import java.net.InetSocketAddress;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /**
  * The socket handoff scenario shared by {@code baton demo} and the end-to-end tests: three test hosts (peer,
@@ -36,8 +32,8 @@ import java.util.function.Predicate;
  * pcap file is kept (its path printed on stderr) for a look with tcpdump or Wireshark.
  */
 public final class HandoffScenario implements AutoCloseable {
-    public static final int PORT = 7000;
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    public static final int PORT = Stage.PORT;
+    private static final Duration START_TIMEOUT = Stage.START_TIMEOUT;
 
     /**
      * Starts a stock program as the peer: returns its command line — run inside the peer host's network
@@ -49,12 +45,11 @@ public final class HandoffScenario implements AutoCloseable {
         ProcessBuilder command(NetnsLab.Host peerHost, InetSocketAddress service);
     }
 
-    private final NetnsLab lab;
+    private final Stage stage;
     private final int rate;
     /** The peer echoes what it reads (the workload runs with {@code --echo}). */
     private final boolean echo;
     private final Path pcapFile;
-    private WireCapture capture;
     /** The peer when it is a StreamEndpoint; {@code null} when it is a stock program. */
     private EndpointProcess peer;
     /** The peer when it is a stock program. */
@@ -66,11 +61,11 @@ public final class HandoffScenario implements AutoCloseable {
     private long sendBase = -1;
     private long receiveBase = -1;
 
-    private HandoffScenario(NetnsLab lab, int rate, boolean echo) throws java.io.IOException {
-        this.lab = lab;
+    private HandoffScenario(Stage stage, Path pcapFile, int rate, boolean echo) {
+        this.stage = stage;
+        this.pcapFile = pcapFile;
         this.rate = rate;
         this.echo = echo;
-        this.pcapFile = Files.createTempFile("baton-handoff-", ".pcap");
     }
 
     /** Builds the hosts and starts the stream, a StreamEndpoint at each end; returns once both directions flow. */
@@ -90,19 +85,23 @@ public final class HandoffScenario implements AutoCloseable {
     }
 
     private static HandoffScenario start(int bytesPerSecond, boolean echo, StockPeer stock) throws Exception {
-        SocketCapture.warmUp();
-        HandoffScenario s = new HandoffScenario(NetnsLab.create("peer", "a", "b"), bytesPerSecond, echo);
+        Path pcapFile = Files.createTempFile("baton-handoff-", ".pcap");
+        Stage stage;
         try {
-            s.capture = WireCapture.start(s.lab.host("peer").netns(), "eth0", "tcp port " + PORT, s.pcapFile);
-            s.owner = EndpointProcess.start("workload@a", s.lab.host("a").netns(),
+            stage = Stage.create(pcapFile);
+        } catch (Exception | Error e) {
+            Files.delete(pcapFile);
+            throw e;
+        }
+        HandoffScenario s = new HandoffScenario(stage, pcapFile, bytesPerSecond, echo);
+        try {
+            s.owner = EndpointProcess.start("workload@a", stage.host("a").netns(),
                     s.workloadArgs("serve", StateJson.format(s.serviceAddress("a"))));
             s.owner.await("LISTENING", START_TIMEOUT);
             if (stock == null) {
-                s.peer = EndpointProcess.start("peer", s.lab.host("peer").netns(), "connect",
-                        StateJson.format(s.serviceAddress("a")), "--rate", Integer.toString(bytesPerSecond));
-                s.peer.await("CONNECTED", START_TIMEOUT);
+                s.peer = stage.connectPeer("--rate", Integer.toString(bytesPerSecond));
             } else {
-                ProcessBuilder pb = stock.command(s.lab.host("peer"), s.serviceAddress("a"));
+                ProcessBuilder pb = stock.command(stage.host("peer"), s.serviceAddress("a"));
                 if (pb.redirectError() == ProcessBuilder.Redirect.PIPE) pb.redirectError(ProcessBuilder.Redirect.INHERIT);
                 s.stockPeer = pb.start();
             }
@@ -122,7 +121,7 @@ public final class HandoffScenario implements AutoCloseable {
     }
 
     public NetnsLab lab() {
-        return lab;
+        return stage.lab();
     }
 
     /** The peer when it is a StreamEndpoint; {@code null} when it is a stock program ({@link #stockPeer()}). */
@@ -150,13 +149,13 @@ public final class HandoffScenario implements AutoCloseable {
     }
 
     public InetSocketAddress serviceAddress(String host) {
-        return new InetSocketAddress(lab.host(host).address(), PORT);
+        return stage.service(host);
     }
 
     /** Moves the workload's end of the connection to the other host (a → b, or b → a). */
     public SocketHandoff.Result handoff() throws Exception {
         String target = ownerHost.equals("a") ? "b" : "a";
-        next = EndpointProcess.start("workload@" + target, lab.host(target).netns(), workloadArgs("resume", "-"));
+        next = EndpointProcess.start("workload@" + target, stage.host(target).netns(), workloadArgs("resume", "-"));
         next.await("WAITING", START_TIMEOUT);
 
         Path stateFile = Files.createTempFile("baton-handover-", ".json");
@@ -220,22 +219,16 @@ public final class HandoffScenario implements AutoCloseable {
 
     /** The peer's end of the connection: process, socket fd and namespace. */
     public SocketHandoff.Endpoint peerEndpoint() {
-        return new SocketHandoff.Endpoint(peerPid(),
-                fdOf(peerPid(), s -> s.state() == TcpState.ESTABLISHED && s.remote().getPort() == PORT),
-                lab.host("peer").netns());
+        return new SocketHandoff.Endpoint(peerPid(), Stage.peerConnection(peerPid()).fd(), stage.host("peer").netns());
     }
 
     /** The workload's end of the connection, as its current owner holds it. */
     public SocketHandoff.Endpoint ownerEndpoint() {
-        return new SocketHandoff.Endpoint(owner.pid(),
-                fdOf(owner.pid(), s -> s.state() == TcpState.ESTABLISHED && s.local().getPort() == PORT),
-                lab.host(ownerHost).netns());
-    }
-
-    private static int fdOf(int pid, Predicate<SocketEntry> which) {
-        try (ProcessSockets p = ProcessSockets.open(pid)) {
-            return p.list().stream().filter(which).mapToInt(SocketEntry::fd).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("process " + pid + " has no such connection"));
+        try (ProcessSockets p = ProcessSockets.open(owner.pid())) {
+            int fd = p.list().stream().filter(s -> s.state() == TcpState.ESTABLISHED && s.local().getPort() == PORT)
+                    .mapToInt(SocketEntry::fd).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(owner + " has no connection on port " + PORT));
+            return new SocketHandoff.Endpoint(owner.pid(), fd, stage.host(ownerHost).netns());
         }
     }
 
@@ -244,13 +237,7 @@ public final class HandoffScenario implements AutoCloseable {
      * retransmissions, duplicates and the longest silence each way, across every move.
      */
     public WireReport audit() throws Exception {
-        capture.close();
-        try (ProcessSockets p = ProcessSockets.open(peerPid())) {
-            InetSocketAddress peerEnd = p.list().stream().filter(e -> e.remote().getPort() == PORT)
-                    .map(SocketEntry::local).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("the peer has no connection to audit"));
-            return WireAudit.analyze(pcapFile, peerEnd);
-        }
+        return stage.audit(Stage.peerConnection(peerPid()).local());
     }
 
     /** Forgets the longest read gap each StreamEndpoint has seen so far (JVM start-up is not what is measured). */
@@ -289,8 +276,7 @@ public final class HandoffScenario implements AutoCloseable {
             if (p != null) p.close();
         }
         if (stockPeer != null) endStockPeer();
-        if (capture != null) capture.close();
-        lab.close();
+        stage.close();
         if (System.getenv("BATON_KEEP_PCAP") == null) Files.deleteIfExists(pcapFile);
         else System.err.println("pcap kept: " + pcapFile);
     }

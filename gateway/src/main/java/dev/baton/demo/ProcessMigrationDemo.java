@@ -47,7 +47,7 @@ public final class ProcessMigrationDemo {
             }
             Workload w = s.workloads().get(WORKLOAD);
             EndpointProcess peer = s.peer();
-            SocketEntry peerSocket = ProcessMigrationScenario.peerConnection(peer.pid());
+            SocketEntry peerSocket = s.peerSocket();
             out.printf("%n  EchoCounter (pid %d) serves %s; the peer (pid %d) on %s streams %d kB/s to it%n"
                             + "  and checks every byte that comes back. Images, bundles and keys: %s (deleted after).%n%n",
                     w.rootPid(), StateJson.format(s.service("a")), peer.pid(),

@@ -19,13 +19,8 @@ import dev.baton.peer.FlowHold;
 import dev.baton.peer.InPlaceRepoint;
 import dev.baton.socket.Pause;
 import dev.baton.socket.ProcessSockets;
-import dev.baton.socket.SocketCapture;
 import dev.baton.socket.SocketEntry;
-import dev.baton.socket.StateJson;
 import dev.baton.socket.TcpSocket;
-import dev.baton.socket.TcpState;
-import dev.baton.socket.audit.WireAudit;
-import dev.baton.socket.audit.WireCapture;
 import dev.baton.socket.audit.WireReport;
 
 import java.io.IOException;
@@ -45,6 +40,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -54,30 +50,28 @@ import java.util.stream.Stream;
  * ({@link StreamEndpoint} {@code --echo}) and a wire capture on the peer's interface from the start.
  * {@link #migrate} moves a workload with its live connection to another host (another IP) in the order that loses
  * nothing and sends no RST, the peer re-pointed in place. {@link #close()} ends every process it started (by PID),
- * deletes the nftables tables and the hosts, and deletes the directory.
+ * deletes the hosts (and with them every nftables table left in them), and deletes the directory.
  */
 public final class ProcessMigrationScenario implements AutoCloseable {
-    public static final int PORT = 7000;
+    public static final int PORT = Stage.PORT;
     /** The name of the EchoCounter workload {@link #start} runs. */
     public static final String WORKLOAD = "echo";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Stage.START_TIMEOUT;
 
     private final Path home;
-    private final NetnsLab lab;
-    private final Path pcap;
+    private final Stage stage;
     private final Workloads workloads;
     private final Checkpointer checkpointer;
-    private WireCapture capture;
     /** The checked peer, once {@link #connectPeer}ed; {@code null} before (or when a test brings its own). */
     private EndpointProcess peer;
-    private InetSocketAddress peerEnd;
+    /** The checked peer's connection when it connected. */
+    private SocketEntry peerSocket;
     private int bundles;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ProcessMigrationScenario(Path home, NetnsLab lab) {
+    private ProcessMigrationScenario(Path home, Stage stage) {
         this.home = home;
-        this.lab = lab;
-        this.pcap = home.resolve("peer.pcap");
+        this.stage = stage;
         ClusterKeys keys = ClusterKeys.init(keysDir(), "host-a");
         this.workloads = new Workloads(home.resolve("workloads"));
         this.checkpointer = new Checkpointer(workloads, keys, imagesRoot(), CriuLaunch.defaults());
@@ -88,26 +82,16 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      * traffic on port 7000. No workload runs yet.
      */
     public static ProcessMigrationScenario create() throws IOException {
-        SocketCapture.warmUp();
         BundleWriter.warmUp(); // the bundle's crypto compiled: sealing and opening are then not the freeze
         Path home = Files.createTempDirectory("baton-demo-");
-        NetnsLab lab;
+        Stage stage = null;
         try {
-            lab = NetnsLab.create("peer", "a", "b");
-        } catch (RuntimeException | Error e) {
-            deleteTree(home);
-            throw e;
-        }
-        ProcessMigrationScenario s = null;
-        try {
-            s = new ProcessMigrationScenario(home, lab);
-            s.capture = WireCapture.start(lab.host("peer").netns(), "eth0", "tcp port " + PORT, s.pcap);
-            return s;
-        } catch (RuntimeException | Error e) {
-            if (s != null) {
-                s.close();
-            } else {
-                lab.close();
+            stage = Stage.create(home.resolve("peer.pcap"));
+            return new ProcessMigrationScenario(home, stage);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                if (stage != null) stage.close();
+            } finally {
                 deleteTree(home);
             }
             throw e;
@@ -152,15 +136,21 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     }
 
     public NetnsLab.Host host(String name) {
-        return lab.host(name);
+        return stage.host(name);
     }
 
     public List<NetnsLab.Host> hosts() {
-        return lab.hosts();
+        return stage.lab().hosts();
     }
 
     public InetSocketAddress service(String host) {
-        return new InetSocketAddress(lab.host(host).address(), PORT);
+        return stage.service(host);
+    }
+
+    /** A restore into {@code to}'s namespace with {@code from}'s address rewritten to {@code to}'s. */
+    public RestoreRequest restoreRequest(String from, String to) {
+        return new RestoreRequest(Map.of(host(from).address().getHostAddress(), host(to).address().getHostAddress()),
+                host(to).nsName(), false);
     }
 
     /** The command of an EchoCounter workload: a small JVM, which CRIU dumps and restores whole (~40 MiB). */
@@ -172,7 +162,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** Starts EchoCounter as a workload on {@code host} and returns once it listens. */
     public Workload startEchoCounter(String name, String host) throws Exception {
-        Workload w = workloads.start(name, echoCounterCommand(), lab.host(host).nsName());
+        Workload w = workloads.start(name, echoCounterCommand(), host(host).nsName());
         awaitListening(w);
         return w;
     }
@@ -184,10 +174,8 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      */
     public EndpointProcess connectPeer(int bytesPerSecond) throws Exception {
         if (peer != null) throw new IllegalStateException("the peer is connected already: " + peer);
-        peer = EndpointProcess.start("peer", lab.host("peer").netns(), "connect", StateJson.format(service("a")),
-                "--echo", "--rate", Integer.toString(bytesPerSecond));
-        peer.await("CONNECTED", START_TIMEOUT);
-        peerEnd = peerConnection(peer.pid()).local();
+        peer = stage.connectPeer("--echo", "--rate", Integer.toString(bytesPerSecond));
+        peerSocket = peerConnection(peer.pid());
         return peer;
     }
 
@@ -197,30 +185,37 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         return peer;
     }
 
+    /**
+     * The checked peer's connection as it was when it connected: a move keeps its fd, its socket and its local end
+     * (only the remote end follows the workload).
+     */
+    public SocketEntry peerSocket() {
+        peer();
+        return peerSocket;
+    }
+
     /** Waits until the peer has read at least {@code bytes} of its echo, each byte as expected. */
     public void awaitEchoed(long bytes, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            EndpointProcess.Stats s = peer().stats();
-            if (s.read() >= bytes) return;
-            if (!s.clean() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the peer's echo did not reach " + bytes + " bytes: " + s);
-            }
-            Thread.sleep(50);
-        }
+        awaitPeer("reach " + bytes + " bytes", timeout, s -> s.read() >= bytes);
     }
 
     /** Stops the peer's writer and waits until it has read back everything it wrote; returns its counters. */
     public EndpointProcess.Stats drain(Duration timeout) throws Exception {
         peer().send("STOP");
+        return awaitPeer("drain within " + timeout, timeout, s -> s.read() == s.written());
+    }
+
+    /** Polls the peer's counters until {@code done}; fails at once on a bad byte, or after {@code timeout}. */
+    private EndpointProcess.Stats awaitPeer(String what, Duration timeout, Predicate<EndpointProcess.Stats> done)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            EndpointProcess.Stats s = peer.stats();
-            if (s.read() == s.written()) return s;
+            EndpointProcess.Stats s = peer().stats();
+            if (done.test(s)) return s;
             if (!s.clean() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the peer's echo did not drain within " + timeout + ": " + s);
+                throw new IllegalStateException("the peer's echo did not " + what + ": " + s);
             }
-            Thread.sleep(50);
+            Thread.sleep(20);
         }
     }
 
@@ -309,11 +304,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** The peer process's connection to port 7000. */
     public static SocketEntry peerConnection(int peerPid) {
-        try (ProcessSockets p = ProcessSockets.open(peerPid)) {
-            return p.list().stream().filter(e -> e.state() == TcpState.ESTABLISHED && e.remote().getPort() == PORT)
-                    .findFirst().orElseThrow(() -> new IllegalStateException("process " + peerPid
-                            + " has no connection to port " + PORT + ": " + p.list()));
-        }
+        return Stage.peerConnection(peerPid);
     }
 
     /**
@@ -386,12 +377,12 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      * are sealed); the {@link MoveFailedException} says so.
      */
     public Migration migrate(String name, int peerPid, String from, String to) throws Exception {
-        SocketEntry peerSocket = peerConnection(peerPid);
-        InetSocketAddress peerLocal = peerSocket.local();
         Steps steps = new Steps();
         Path bundle = home.resolve(name + "-" + (++bundles) + ".bundle");
         try (ProcessSockets peerProcess = ProcessSockets.open(peerPid);
-             FlowHold hold = FlowHold.create(lab.host("peer").netns())) {
+             FlowHold hold = FlowHold.create(host("peer").netns())) {
+            SocketEntry peerSocket = Stage.peerConnection(peerProcess);
+            InetSocketAddress peerLocal = peerSocket.local();
             // Our duplicate of the peer's fd, taken before the freeze; the re-point owns it from begin().
             TcpSocket socket = peerProcess.grab(peerSocket.fd());
             Dumped dump;
@@ -441,9 +432,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                     hold.release();
                     steps.lap("aim+release");
                     try (InputStream in = Files.newInputStream(bundle)) {
-                        restored = checkpointer.restore(new RestoreRequest(
-                                Map.of(host(from).address().getHostAddress(), host(to).address().getHostAddress()),
-                                host(to).nsName(), false), in, Hooks.NONE);
+                        restored = checkpointer.restore(restoreRequest(from, to), in, Hooks.NONE);
                     }
                     steps.lap("restore");
                 } catch (Exception | Error e) {
@@ -540,8 +529,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /** Stops the wire capture and audits the checked peer's connection in it. */
     public WireReport audit() throws Exception {
-        if (peerEnd == null) throw new IllegalStateException("no peer: connectPeer first");
-        return audit(peerEnd);
+        return audit(peerSocket().local());
     }
 
     /**
@@ -549,8 +537,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      * RSTs, holes, retransmissions, duplicates and the longest silence each way, across every move.
      */
     public WireReport audit(InetSocketAddress peerEnd) throws Exception {
-        capture.close();
-        return WireAudit.analyze(pcap, peerEnd);
+        return stage.audit(peerEnd);
     }
 
     /** Waits until {@code done} holds, checking every 20 ms; fails naming {@code what} after {@code timeout}. */
@@ -568,9 +555,9 @@ public final class ProcessMigrationScenario implements AutoCloseable {
 
     /**
      * Ends the peer (our child, by its PID) and every recorded workload still running (SIGKILL to its root PID,
-     * which ends its PID namespace), stops the capture, deletes the nftables tables left in the hosts (flow holds,
-     * CRIU locks), the hosts, and the directory. Each step runs even when an earlier one failed. Once only: a
-     * second call (e.g. from a shutdown hook) does nothing.
+     * which ends its PID namespace), stops the capture, deletes the hosts — their namespaces take every nftables
+     * table left in them (a flow hold left by a failure, a CRIU lock a dump kept) — and the directory. Each step
+     * runs even when an earlier one failed. Once only: a second call (e.g. from a shutdown hook) does nothing.
      */
     @Override
     public void close() {
@@ -578,11 +565,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         List<Runnable> steps = List.of(
                 this::endPeer,
                 this::endWorkloads,
-                () -> {
-                    if (capture != null) capture.close();
-                },
-                this::flushNftables,
-                lab::close,
+                stage::close,
                 () -> deleteTree(home));
         RuntimeException first = null;
         for (Runnable step : steps) {
@@ -605,22 +588,15 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         }
     }
 
+    /** SIGKILL to every workload at once, then one wait for them all. */
     private void endWorkloads() {
-        for (Workload w : workloads.list()) {
-            workloads.kill(w.name());
-            try {
-                await(w.name() + " to end", Duration.ofSeconds(5), () -> !Workloads.isRunning(w));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** The hosts' tables are all this scenario's: a flow hold left by a failure, a CRIU lock a dump kept. */
-    private void flushNftables() {
-        for (NetnsLab.Host h : lab.hosts()) {
-            if (h.netns().exists()) h.netns().exec(null, "nft", "flush", "ruleset");
+        List<Workload> all = workloads.list();
+        for (Workload w : all) workloads.kill(w.name());
+        try {
+            await("the workloads " + all.stream().map(Workload::name).toList() + " to end", Duration.ofSeconds(5),
+                    () -> all.stream().noneMatch(Workloads::isRunning));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
