@@ -269,7 +269,7 @@ class ProcessMigrationTest {
             try (OutputStream out = Files.newOutputStream(bundle)) {
                 m.checkpointer().seal(dump, out, Hooks.NONE);
             }
-            m.checkpointer().discardImages(dump);
+            m.checkpointer().release(dump);
             Path tampered = home.resolve("tampered.bundle");
             byte[] bytes = Files.readAllBytes(bundle);
             bytes[bytes.length / 2] ^= 0x01;

@@ -424,7 +424,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                     try (OutputStream out = Files.newOutputStream(bundle)) {
                         size = checkpointer.seal(dump, out, Hooks.NONE);
                     }
-                    checkpointer.discardImages(dump);
+                    checkpointer.release(dump);
                     sealed = true;
                     steps.lap("seal");
                     aimed = true;

@@ -218,11 +218,6 @@ public final class Checkpointer implements HostService {
         return new CriuLock(dump.workload().netns(), dump.lockTable());
     }
 
-    /** Deletes the images of a dump whose lock, if any, is the caller's business (see {@link #release}). */
-    public void discardImages(Dumped dump) {
-        DumpDirs.delete(dump.images());
-    }
-
     // ------------------------------------------------------------------------------------------- restore side
 
     /**
