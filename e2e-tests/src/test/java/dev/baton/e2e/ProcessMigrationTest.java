@@ -39,8 +39,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import static dev.baton.demo.ProcessMigrationScenario.WORKLOAD;
@@ -105,7 +103,9 @@ class ProcessMigrationTest {
                 int pid = (int) socat.pid();
                 ProcessMigrationScenario.await("socat's connection", Duration.ofSeconds(10), () -> hasConnection(pid));
                 SocketEntry peerEnd = peerConnection(pid);
-                try (RandomFeeder feeder = new RandomFeeder(socat.getOutputStream(), sent)) {
+                SplittableRandom random = new SplittableRandom(7000);
+                try (PacedFeeder feeder = new PacedFeeder("socat", socat.getOutputStream(), RATE,
+                        (offset, chunk) -> random.nextBytes(chunk), Files.newOutputStream(sent))) {
                     awaitSize(received, RATE / 2);
                     for (String[] move : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
                         long before = Files.size(received);
@@ -564,53 +564,6 @@ class ProcessMigrationTest {
         if (!p.waitFor(2, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
-        }
-    }
-
-    /**
-     * Writes pseudo-random bytes into a stock peer's stdin at {@link #RATE}, and the same bytes to a file: what
-     * the peer must get back. The pipe stays open (the peer keeps its connection) until the test ends the peer.
-     */
-    private static final class RandomFeeder implements AutoCloseable {
-        final AtomicLong fed = new AtomicLong();
-        private final Thread thread;
-        private volatile boolean running = true;
-        volatile IOException failure;
-
-        RandomFeeder(OutputStream stdin, Path copy) throws IOException {
-            OutputStream file = Files.newOutputStream(copy);
-            thread = Thread.ofPlatform().daemon().name("stock peer stdin").start(() -> {
-                SplittableRandom random = new SplittableRandom(7000);
-                byte[] chunk = new byte[512];
-                long interval = 1_000_000_000L * chunk.length / RATE;
-                long next = System.nanoTime();
-                try (file) {
-                    while (running) {
-                        random.nextBytes(chunk);
-                        stdin.write(chunk);
-                        stdin.flush();
-                        file.write(chunk);
-                        fed.addAndGet(chunk.length);
-                        next += interval;
-                        long wait = next - System.nanoTime();
-                        if (wait > 0) LockSupport.parkNanos(wait);
-                        else if (wait < -1_000_000_000L) next = System.nanoTime(); // no burst after a pause
-                    }
-                } catch (IOException e) {
-                    failure = e;
-                }
-            });
-        }
-
-        /** Stops feeding; the copy is complete once this returns. */
-        void stop() throws InterruptedException {
-            running = false;
-            thread.join(5_000);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop();
         }
     }
 }

@@ -12,14 +12,10 @@ import dev.baton.socket.audit.WireReport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -69,7 +65,8 @@ class StockPeerHandoffTest {
                         Integer.toString(service.getPort()))).redirectOutput(received.toFile()))) {
             int pid = s.peerPid();
             SocketEntry before = onlyTcpSocket(pid);
-            Feeder feeder = new Feeder(s.stockPeer().getOutputStream());
+            PacedFeeder feeder = new PacedFeeder("nc", s.stockPeer().getOutputStream(), RATE,
+                    (offset, chunk) -> StreamPattern.fill(Direction.FROM_CLIENT, offset, chunk, chunk.length), null);
             try {
                 Moves.thereAndBack(s);
             } finally {
@@ -137,40 +134,6 @@ class StockPeerHandoffTest {
                 fail("did not drain: fed " + fed + ", workload " + o + ", nc wrote " + Files.size(received));
             }
             Thread.sleep(20);
-        }
-    }
-
-    /** Writes the client stream into nc's stdin at RATE; the pipe stays open until the scenario ends nc. */
-    private static final class Feeder {
-        final AtomicLong fed = new AtomicLong();
-        private final Thread thread;
-        private volatile boolean running = true;
-        volatile IOException failure;
-
-        Feeder(OutputStream stdin) {
-            thread = Thread.ofPlatform().daemon().name("nc stdin").start(() -> {
-                byte[] chunk = new byte[512];
-                long interval = 1_000_000_000L * chunk.length / RATE;
-                long next = System.nanoTime();
-                try {
-                    while (running) {
-                        StreamPattern.fill(Direction.FROM_CLIENT, fed.get(), chunk, chunk.length);
-                        stdin.write(chunk);
-                        stdin.flush();
-                        fed.addAndGet(chunk.length);
-                        next += interval;
-                        long wait = next - System.nanoTime();
-                        if (wait > 0) LockSupport.parkNanos(wait);
-                    }
-                } catch (IOException e) {
-                    failure = e;
-                }
-            });
-        }
-
-        void stop() throws InterruptedException {
-            running = false;
-            thread.join(5_000);
         }
     }
 }
