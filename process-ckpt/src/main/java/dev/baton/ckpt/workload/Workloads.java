@@ -153,9 +153,11 @@ public final class Workloads {
         while (System.nanoTime() < deadline) {
             try {
                 String now = Files.readString(cmdline);
-                if (now.isEmpty() || now.equals(expected)) return; // empty: a zombie, it failed to start
-                boolean prelude = now.contains("\0baton-run\0") || now.startsWith("setsid\0");
-                if (!prelude) return; // a program that rewrote its own argv
+                if (now.equals(expected)) return;
+                // Empty: a zombie (it failed to start), or a process in the middle of an exec (the new image's
+                // arguments are not set up yet).
+                if (now.isEmpty() && ProcTree.liveStartTicks(root).isEmpty()) return;
+                if (!now.isEmpty() && !inPrelude(now)) return; // a program that rewrote its own argv
                 Thread.sleep(1);
             } catch (IOException gone) {
                 return;
@@ -164,6 +166,15 @@ public final class Workloads {
                 return;
             }
         }
+    }
+
+    /**
+     * True while the root is still one of the launcher's steps: forked by unshare but not yet exec'd (it still
+     * carries unshare's argv), or running the shell prelude.
+     */
+    private static boolean inPrelude(String cmdline) {
+        return cmdline.contains("\0baton-run\0") || cmdline.startsWith("unshare\0")
+                || cmdline.startsWith("setsid\0") || cmdline.startsWith("nsenter\0");
     }
 
     private static String tail(Path file) {
