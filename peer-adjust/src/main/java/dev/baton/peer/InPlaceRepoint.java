@@ -20,7 +20,7 @@ import java.net.InetSocketAddress;
  * ({@link ProcessSockets#pause()}) around all of this and holds the flow ({@link FlowHold}) while snapshots
  * are taken.
  */
-public final class InPlaceRepoint implements AutoCloseable {
+public final class InPlaceRepoint implements Repoint {
     private final TcpSocket socket;
     private final RepairSession session;
     private final TcpSocketState before;
@@ -52,6 +52,7 @@ public final class InPlaceRepoint implements AutoCloseable {
     }
 
     /** The peer socket's state when it was captured. */
+    @Override
     public TcpSocketState before() {
         return before;
     }
@@ -61,6 +62,7 @@ public final class InPlaceRepoint implements AutoCloseable {
      * ({@code farEndRcvNxt}: the rebuilt far end's receive-queue end, so nothing is re-sent that it has and
      * nothing it lacks waits for a retransmission timer). Stays in repair mode, which keeps it quiet.
      */
+    @Override
     public void aim(InetSocketAddress newRemote, long farEndRcvNxt) {
         TcpSocketState target = before.withRemote(newRemote).reconciledWith(farEndRcvNxt);
         session.disconnect();
@@ -69,6 +71,7 @@ public final class InPlaceRepoint implements AutoCloseable {
     }
 
     /** Leaves repair mode and sends the bytes the far end lacks. The fd stays with its process. */
+    @Override
     public void resume() {
         session.resume();
         socket.close();
