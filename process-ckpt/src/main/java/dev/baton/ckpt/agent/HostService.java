@@ -80,6 +80,7 @@ public interface HostService {
     RestoreReport restore(RestoreRequest request, InputStream bundle, Hooks hooks) throws IOException;
 
     private String unsupported(String what) {
-        return getClass().getSimpleName() + " cannot " + what;
+        String name = getClass().getSimpleName().isEmpty() ? getClass().getName() : getClass().getSimpleName();
+        return "host service " + name + " cannot " + what;
     }
 }
