@@ -54,7 +54,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Checkpoint and restore of workloads on this host: CRIU over its RPC, Baton's image edits, sealed bundles.
  * <pre>
  *   checkpoint(name)  CRIU dump into a kept images dir ─┬─ seal(dump, out)      bundle for another host
- *                     (workload gone, its flows locked)  ├─ rollback(dump)      restore it here, as it was
+ *                     (workload gone, its flows locked)  │    after syncSendQueues: queues trimmed to the far ends
+ *                                                        ├─ rollback(dump)      restore it here, as it was
  *                                                        ├─ release  bundle delivered: images deleted, lock kept
  *                                                        └─ commit   runs elsewhere: images and lock deleted
  *   restore(bundle)   verify + unpack ─ rewrite addresses ─ preflight (ports, addresses) ─ CRIU restore ─ record
