@@ -118,12 +118,8 @@ final class AgentCall {
 
     /** A SHIP: the dump is made while the bundle streams to the target. */
     private Message.Outcome ship(Message.Ship s) {
-        return ship(s.target(), s.restore(), new Shipment("dump", null, List.of(), new LinkedHashMap<>(), System.nanoTime()) {
-            @Override
-            DumpReport writeTo(OutputStream out) throws IOException {
-                return host.dump(s.dump(), out, hooks);
-            }
-        });
+        return ship(s.target(), s.restore(), new Shipment(out -> host.dump(s.dump(), out, hooks), "dump", null,
+                List.of(), new LinkedHashMap<>(), System.nanoTime()));
     }
 
     /**
@@ -145,18 +141,16 @@ final class AgentCall {
                     + HooksToCaller.format(keptDumps.settleTimeout()) + ")");
         }
         phases.put("sync", ms(System.nanoTime() - t0));
-        Message.Outcome outcome = ship(s.target(), s.restore(), new Shipment("seal", kept, synced, phases, t0) {
-            @Override
-            DumpReport writeTo(OutputStream out) throws IOException {
-                long start = System.nanoTime();
-                try {
-                    return kept.sealed(host.seal(kept.dumpId(), out, hooks), ms(System.nanoTime() - start));
-                } catch (RuntimeException e) {
-                    // As an I/O failure, so that a broken stream waits for the target's reason (see AgentClient).
-                    throw new IOException(describe(e), e);
-                }
+        Bundle sealed = out -> {
+            long start = System.nanoTime();
+            try {
+                return kept.sealed(host.seal(kept.dumpId(), out, hooks), ms(System.nanoTime() - start));
+            } catch (RuntimeException e) {
+                // As an I/O failure, so that a broken stream waits for the target's reason (see AgentClient).
+                throw new IOException(describe(e), e);
             }
-        });
+        };
+        Message.Outcome outcome = ship(s.target(), s.restore(), new Shipment(sealed, "seal", kept, synced, phases, t0));
         keptDumps.settled(kept.dumpId(), switch (outcome) {
             case Message.ShipResult r -> "shipped to " + r.report().target();
             case Message.Failure f -> "not shipped: " + f.message();
@@ -165,25 +159,23 @@ final class AgentCall {
         return outcome;
     }
 
-    /** What a ship sends: the dump made during the ship, or one kept since a CHECKPOINT. */
-    private abstract static class Shipment {
-        final String streamPhase;
-        final DumpReport kept;
-        final List<SyncedSendQueue> synced;
-        final Map<String, Double> phases;
-        final long startedAt;
+    /** Writes a dump's sealed bundle; returns the dump's report with the bundle's size. */
+    @FunctionalInterface
+    private interface Bundle {
+        DumpReport writeTo(OutputStream out) throws IOException;
+    }
 
-        Shipment(String streamPhase, DumpReport kept, List<SyncedSendQueue> synced, Map<String, Double> phases,
-                 long startedAt) {
-            this.streamPhase = streamPhase;
-            this.kept = kept;
-            this.synced = synced;
-            this.phases = phases;
-            this.startedAt = startedAt;
-        }
-
-        /** Writes the sealed bundle to {@code out}; returns the dump's report with its size. */
-        abstract DumpReport writeTo(OutputStream out) throws IOException;
+    /**
+     * What a ship sends: the dump made while the bundle streams (SHIP), or one kept since a CHECKPOINT.
+     *
+     * @param streamPhase the name of the phase in which the bundle streams to the target
+     * @param kept        the kept dump, or null when the dump is made during the ship
+     * @param synced      the send queues trimmed before the ship
+     * @param phases      the phases timed so far; the ship adds its own
+     * @param startedAt   when the call started ({@link System#nanoTime()})
+     */
+    private record Shipment(Bundle bundle, String streamPhase, DumpReport kept, List<SyncedSendQueue> synced,
+                            Map<String, Double> phases, long startedAt) {
     }
 
     /**
@@ -195,8 +187,8 @@ final class AgentCall {
      */
     private Message.Outcome ship(InetSocketAddress to, RestoreRequest restore, Shipment shipment) {
         long t0 = System.nanoTime();
-        Map<String, Double> phases = shipment.phases;
-        DumpReport[] dumped = {shipment.kept};
+        Map<String, Double> phases = shipment.phases();
+        DumpReport[] dumped = {shipment.kept()};
         AgentClient target;
         try {
             target = AgentClient.connect(to, tls, network);
@@ -211,7 +203,7 @@ final class AgentCall {
             RestoreReport restored;
             try {
                 restored = target.restoreFrom(restore, out -> {
-                    dumped[0] = shipment.writeTo(out);
+                    dumped[0] = shipment.bundle().writeTo(out);
                     out.flush();
                     streamedAt[0] = System.nanoTime();
                 }, hooks);
@@ -228,11 +220,11 @@ final class AgentCall {
             }
             host.commit(dumped[0].dumpId());
             long t2 = System.nanoTime();
-            phases.put(shipment.streamPhase, ms(streamedAt[0] - t1));
+            phases.put(shipment.streamPhase(), ms(streamedAt[0] - t1));
             phases.put("restore", ms(t2 - streamedAt[0]));
-            phases.put("total", ms(t2 - shipment.startedAt));
+            phases.put("total", ms(t2 - shipment.startedAt()));
             return new Message.ShipResult(new ShipReport(me, target.agentHost(), dumped[0], restored,
-                    dumped[0].bundleBytes(), phases, shipment.synced));
+                    dumped[0].bundleBytes(), phases, shipment.synced()));
         }
     }
 
