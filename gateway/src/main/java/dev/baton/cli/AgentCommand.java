@@ -44,6 +44,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "How long an operation waits for its caller at a hook before it aborts (default: 30s).")
     private Duration hookTimeout = AgentServer.Options.DEFAULT_HOOK_TIMEOUT;
 
+    @Option(names = "--settle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long a checkpointed dump waits to be shipped or settled before it is restored here "
+                    + "(default: 30s).")
+    private Duration settleTimeout = AgentServer.Options.DEFAULT_SETTLE_TIMEOUT;
+
     private final Function<ClusterKeys, HostService> hostServices;
 
     AgentCommand() {
@@ -59,7 +64,7 @@ final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ClusterKeys keys = HostKeys.load(keysDir);
         AgentServer server = AgentServer.start(listen, keys, hostServices.apply(keys),
-                AgentServer.Options.defaults().withHookTimeout(hookTimeout));
+                AgentServer.Options.defaults().withHookTimeout(hookTimeout).withSettleTimeout(settleTimeout));
         // The first bundle then seals at full speed rather than at interpreter speed.
         Thread.ofPlatform().daemon().name("bundle warm-up").start(BundleWriter::warmUp);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -2,11 +2,14 @@ package dev.baton.ckpt;
 
 import dev.baton.ckpt.agent.DumpReport;
 import dev.baton.ckpt.agent.DumpRequest;
+import dev.baton.ckpt.agent.DumpedConnection;
 import dev.baton.ckpt.agent.HostHealth;
 import dev.baton.ckpt.agent.HostService;
 import dev.baton.ckpt.agent.Hooks;
 import dev.baton.ckpt.agent.RestoreReport;
 import dev.baton.ckpt.agent.RestoreRequest;
+import dev.baton.ckpt.agent.SendQueueSync;
+import dev.baton.ckpt.agent.SyncedSendQueue;
 import dev.baton.ckpt.bundle.BundleReader;
 import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.bundle.Manifest;
@@ -21,11 +24,14 @@ import dev.baton.ckpt.image.AddressRewrite;
 import dev.baton.ckpt.image.ImageDir;
 import dev.baton.ckpt.image.InetSocketImage;
 import dev.baton.ckpt.image.RewriteReport;
+import dev.baton.ckpt.image.SendQueueTrim;
+import dev.baton.ckpt.image.TcpStreamImage;
 import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.WorkloadStatus;
 import dev.baton.ckpt.workload.Workloads;
 import dev.baton.netns.NetNamespace;
+import dev.baton.socket.Seq;
 import dev.baton.socket.StateJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +54,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Checkpoint and restore of workloads on this host: CRIU over its RPC, Baton's image edits, sealed bundles.
  * <pre>
  *   checkpoint(name)  CRIU dump into a kept images dir ─┬─ seal(dump, out)      bundle for another host
- *                     (workload gone, its flows locked)  ├─ rollback(dump)      restore it here, as it was
+ *                     (workload gone, its flows locked)  │    after syncSendQueues: queues trimmed to the far ends
+ *                                                        ├─ rollback(dump)      restore it here, as it was
  *                                                        ├─ release  bundle delivered: images deleted, lock kept
  *                                                        └─ commit   runs elsewhere: images and lock deleted
  *   restore(bundle)   verify + unpack ─ rewrite addresses ─ preflight (ports, addresses) ─ CRIU restore ─ record
@@ -375,26 +382,131 @@ public final class Checkpointer implements HostService {
     @Override
     public DumpReport dump(DumpRequest request, OutputStream bundle, Hooks hooks) {
         Dumped dump = checkpoint(request.workload(), request.networkLockSkip(), hooks);
+        List<DumpedConnection> connections = connections(dump, hooks);
         Map<String, Double> phases = new LinkedHashMap<>(dump.phasesMs());
         long start = System.nanoTime();
         long size;
         try {
             size = seal(dump, bundle, hooks);
         } catch (CheckpointException e) {
-            RestoreReport back;
-            try {
-                back = rollback(dump, Hooks.NONE);
-            } catch (RuntimeException rollbackFailed) {
-                e.addSuppressed(rollbackFailed);
-                throw e;
-            }
-            throw new CheckpointException("sending the bundle of " + request.workload() + " failed: "
-                    + rootMessage(e) + "; it was restored here (pid " + back.pid() + ")", e);
+            throw restoredHere(dump, hooks, "sending the bundle of " + request.workload() + " failed: " + rootMessage(e), e);
         }
         phases.put("seal", (System.nanoTime() - start) / 1e6);
+        return keep(dump, size, phases, connections);
+    }
+
+    /**
+     * Dumps and keeps the images here until the caller seals and settles them, or settles them: the first step
+     * of a migration whose caller acts between the dump and the restore. The report lists the connections.
+     */
+    @Override
+    public DumpReport checkpoint(DumpRequest request, Hooks hooks) {
+        Dumped dump = checkpoint(request.workload(), request.networkLockSkip(), hooks);
+        return keep(dump, 0, dump.phasesMs(), connections(dump, hooks));
+    }
+
+    /**
+     * Trims the send queues of a kept dump's connections to what their far ends have ({@link
+     * ImageDir#reconcileSendQueue}). Each entry is looked up before any image changes.
+     */
+    @Override
+    public List<SyncedSendQueue> syncSendQueues(String dumpId, List<SendQueueSync> sync) {
+        Dumped dump = unsettled(dumpId);
+        String which = "dump " + dumpId + " of " + dump.workload().name();
+        Map<InetSocketImage, SendQueueSync> targets = new LinkedHashMap<>();
+        ImageDir dir;
+        try {
+            dir = ImageDir.open(dump.images());
+        } catch (IOException e) {
+            throw new CheckpointException("reading the images of " + which + " failed: " + e.getMessage(), e);
+        }
+        for (SendQueueSync entry : sync) {
+            InetSocketImage socket = dir.inetSockets().stream()
+                    .filter(i -> i.isTcp() && !i.isListening() && i.local().equals(entry.local())
+                            && i.remote().equals(entry.remote()))
+                    .findFirst()
+                    .orElseThrow(() -> new CheckpointException("no connection " + entry.describe() + " in " + which
+                            + " (its connections: " + describe(dir) + ")"));
+            if (targets.put(socket, entry) != null) {
+                throw new CheckpointException("connection " + entry.describe() + " is listed twice");
+            }
+        }
+        List<SyncedSendQueue> synced = new ArrayList<>();
+        for (Map.Entry<InetSocketImage, SendQueueSync> t : targets.entrySet()) {
+            SendQueueSync entry = t.getValue();
+            try {
+                SendQueueTrim trim = dir.reconcileSendQueue(t.getKey(), entry.farEndRcvNxt());
+                synced.add(new SyncedSendQueue(entry, trim.droppedBytes(), trim.unsentAfter()));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new CheckpointException("trimming the send queue of " + entry.describe() + " in " + which
+                        + " failed: " + e.getMessage() + (synced.isEmpty() ? "" : " (trimmed before it, to what their"
+                        + " far ends have: " + synced.stream().map(x -> x.sync().describe()).toList() + ")"), e);
+            }
+        }
+        log.info("{}: send queues synced: {}", which, synced);
+        return synced;
+    }
+
+    /** Seals a kept dump into {@code bundle} ({@link #seal(Dumped, OutputStream, Hooks)}); it stays kept. */
+    @Override
+    public long seal(String dumpId, OutputStream bundle, Hooks hooks) {
+        return seal(unsettled(dumpId), bundle, hooks);
+    }
+
+    private DumpReport keep(Dumped dump, long bundleBytes, Map<String, Double> phases,
+                            List<DumpedConnection> connections) {
         String id = dump.images().getFileName().toString();
         unsettled.put(id, dump);
-        return new DumpReport(dump.workload().name(), dump.workload().rootPid(), id, size, phases);
+        return new DumpReport(dump.workload().name(), dump.workload().rootPid(), id, bundleBytes, phases, connections);
+    }
+
+    /** The dump's TCP connections with their sequence numbers, from its tcp-stream images. */
+    private List<DumpedConnection> connections(Dumped dump, Hooks hooks) {
+        try {
+            ImageDir dir = ImageDir.open(dump.images());
+            List<DumpedConnection> out = new ArrayList<>();
+            for (InetSocketImage s : dir.inetSockets()) {
+                if (!s.isTcp() || s.isListening()) continue;
+                Optional<TcpStreamImage> stream = dir.tcpStream(s);
+                if (stream.isEmpty()) continue; // not connected
+                TcpStreamImage t = stream.get();
+                out.add(new DumpedConnection(s.local(), s.remote(), s.state(), t.inqSeq(),
+                        Seq.add(t.outqSeq(), -t.unsentLength()), t.sendQueueSeq(s.state().finSent())));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw restoredHere(dump, hooks, "reading the connections of the dump of " + dump.workload().name()
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(ImageDir dir) {
+        List<String> connections = dir.inetSockets().stream().filter(i -> i.isTcp() && !i.isListening())
+                .map(i -> StateJson.format(i.local()) + " -> " + StateJson.format(i.remote())).toList();
+        return connections.isEmpty() ? "none" : String.join(", ", connections);
+    }
+
+    /**
+     * Restores a dump that cannot go on here, telling the caller first ({@link Hooks#ROLLBACK}, whose answer cannot
+     * stop it), and returns the exception that says so.
+     */
+    private CheckpointException restoredHere(Dumped dump, Hooks hooks, String why, Exception cause) {
+        try {
+            hooks.reached(Hooks.ROLLBACK, 0);
+        } catch (Exception e) {
+            log.warn("the caller did not take the rollback of {} ({}); restoring it anyway", dump.workload().name(),
+                    e.getMessage());
+        }
+        RestoreReport back;
+        try {
+            back = rollback(dump, Hooks.NONE);
+        } catch (RuntimeException rollbackFailed) {
+            CheckpointException e = new CheckpointException(why + "; restoring it here failed too: "
+                    + rollbackFailed.getMessage(), cause);
+            e.addSuppressed(rollbackFailed);
+            return e;
+        }
+        return new CheckpointException(why + "; it was restored here (pid " + back.pid() + ")", cause);
     }
 
     @Override
@@ -414,11 +526,19 @@ public final class Checkpointer implements HostService {
 
     private Dumped settle(String dumpId) {
         Dumped dump = unsettled.remove(dumpId);
-        if (dump == null) {
-            throw new CheckpointException("no unsettled dump " + dumpId + " on " + keys.hostName()
-                    + " (settled already, or the agent restarted: its images, if any, are under " + dumpDirs.root() + ")");
-        }
+        if (dump == null) throw noUnsettledDump(dumpId);
         return dump;
+    }
+
+    private Dumped unsettled(String dumpId) {
+        Dumped dump = unsettled.get(dumpId);
+        if (dump == null) throw noUnsettledDump(dumpId);
+        return dump;
+    }
+
+    private CheckpointException noUnsettledDump(String dumpId) {
+        return new CheckpointException("no unsettled dump " + dumpId + " on " + keys.hostName()
+                + " (settled already, or the agent restarted: its images, if any, are under " + dumpDirs.root() + ")");
     }
 
     // ---------------------------------------------------------------------------------------------- helpers

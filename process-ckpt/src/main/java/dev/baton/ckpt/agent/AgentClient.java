@@ -127,6 +127,46 @@ public final class AgentClient implements AutoCloseable {
         return ((Message.ShipResult) call(new Message.Ship(dump, target, restore), null, null, hooks)).report();
     }
 
+    /**
+     * Dumps a workload on the agent's host and keeps its images there, streaming nothing: the first step of a
+     * migration whose caller acts between the dump and the restore (the gateway trims send queues and re-aims its
+     * sockets). The report names the dump ({@link DumpReport#dumpId()}) and lists its TCP connections with their
+     * sequence numbers. Settle it within the agent's settle timeout with {@link #shipKept}, {@link #rollback} or
+     * {@link #commit}; otherwise the agent restores it there by itself. If the dump fails, the workload keeps
+     * running.
+     */
+    public DumpReport checkpoint(DumpRequest request, Hooks hooks) throws IOException, AgentException {
+        return ((Message.DumpResult) call(new Message.Checkpoint(request), null, null, hooks)).report();
+    }
+
+    /**
+     * Ships a dump kept by {@link #checkpoint} to the agent at {@code target}, as {@link #ship} does: first the
+     * send queue of each connection in {@code sync} is trimmed to what its far end has, then the images are sealed
+     * straight into the target's RESTORE. On success the dump is committed on the source. If an entry of
+     * {@code sync} names no connection of the dump, the call fails and the dump stays kept, unchanged. Any other
+     * failure restores the workload on the source; right before that, {@code hooks} hears
+     * {@link Hooks#ROLLBACK} from the source, so the caller can re-aim its sockets there first.
+     */
+    public ShipReport shipKept(String dumpId, List<SendQueueSync> sync, InetSocketAddress target,
+                               RestoreRequest restore, Hooks hooks) throws IOException, AgentException {
+        return ((Message.ShipResult) call(new Message.ShipKept(dumpId, sync, target, restore), null, null, hooks))
+                .report();
+    }
+
+    /**
+     * Restores a dump kept by {@link #checkpoint} on the agent's host, as it was. {@code hooks} hears the restore's
+     * points but cannot stop it.
+     */
+    public RestoreReport rollback(String dumpId, Hooks hooks) throws IOException, AgentException {
+        Message.Settle settle = new Message.Settle(dumpId, Message.Settlement.ROLLBACK);
+        return ((Message.RestoreResult) call(settle, null, null, hooks)).report();
+    }
+
+    /** Drops a dump kept by {@link #checkpoint} (its images and CRIU's lock): the workload runs elsewhere now. */
+    public void commit(String dumpId) throws IOException, AgentException {
+        call(new Message.Settle(dumpId, Message.Settlement.COMMIT), null, null, Hooks.NONE);
+    }
+
     /** Writes a bundle into the stream it is given (the data of a RESTORE). */
     @FunctionalInterface
     interface Upload {

@@ -40,30 +40,40 @@ public final class AgentServer implements AutoCloseable {
     /**
      * How an agent runs.
      *
-     * @param hookTimeout how long the operation waits for the caller to answer a hook before it aborts
-     * @param netns       the network namespace whose host this agent serves: it listens, and connects to a SHIP's
-     *                    target, from inside it; null for this process's own
+     * @param hookTimeout   how long the operation waits for the caller to answer a hook before it aborts
+     * @param netns         the network namespace whose host this agent serves: it listens, and connects to a SHIP's
+     *                      target, from inside it; null for this process's own
+     * @param settleTimeout how long a dump kept by CHECKPOINT waits to be shipped or settled; then it is restored
+     *                      here, so a caller that vanished loses nothing
      */
-    public record Options(Duration hookTimeout, NetNamespace netns) {
+    public record Options(Duration hookTimeout, NetNamespace netns, Duration settleTimeout) {
         public static final Duration DEFAULT_HOOK_TIMEOUT = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(30);
 
         public Options {
-            Objects.requireNonNull(hookTimeout, "hookTimeout");
-            if (hookTimeout.isNegative() || hookTimeout.isZero()) {
-                throw new IllegalArgumentException("hook timeout must be positive: " + hookTimeout);
-            }
+            requirePositive(hookTimeout, "hook timeout");
+            requirePositive(settleTimeout, "settle timeout");
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_HOOK_TIMEOUT, null);
+            return new Options(DEFAULT_HOOK_TIMEOUT, null, DEFAULT_SETTLE_TIMEOUT);
         }
 
         public Options withHookTimeout(Duration timeout) {
-            return new Options(timeout, netns);
+            return new Options(timeout, netns, settleTimeout);
         }
 
         public Options inNetns(NetNamespace ns) {
-            return new Options(hookTimeout, ns);
+            return new Options(hookTimeout, ns, settleTimeout);
+        }
+
+        public Options withSettleTimeout(Duration timeout) {
+            return new Options(hookTimeout, netns, timeout);
+        }
+
+        private static void requirePositive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(what + " must be positive: " + d);
         }
     }
 
@@ -73,6 +83,7 @@ public final class AgentServer implements AutoCloseable {
     private final HostService host;
     private final Options options;
     private final Network network;
+    private final KeptDumps keptDumps;
     private final Set<Connection> calls = ConcurrentHashMap.newKeySet();
     private final Set<SSLSocket> handshaking = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
@@ -86,6 +97,7 @@ public final class AgentServer implements AutoCloseable {
         this.host = host;
         this.options = options;
         this.network = network;
+        this.keptDumps = new KeptDumps(host, me, options.settleTimeout());
         this.acceptor = Thread.ofVirtual().name("agent " + me + " accept").unstarted(this::acceptLoop);
     }
 
@@ -167,7 +179,7 @@ public final class AgentServer implements AutoCloseable {
                 return;
             }
             LOG.info("agent {}: {} called {}", me, caller.describePeer(), call.describe());
-            new AgentCall(caller, me, host, options.hookTimeout(), tls, network).run(call);
+            new AgentCall(caller, me, host, options.hookTimeout(), keptDumps, tls, network).run(call);
         } catch (IOException e) {
             if (!closed) LOG.warn("agent {}: connection from {} ended before its call: {}", me, caller.describePeer(),
                     e.getMessage());
@@ -176,7 +188,10 @@ public final class AgentServer implements AutoCloseable {
         }
     }
 
-    /** Stops listening and drops every connection; calls in flight fail and their operations roll back. */
+    /**
+     * Stops listening and drops every connection; calls in flight fail and their operations roll back. Dumps kept
+     * for callers (CHECKPOINT) are restored here before it returns.
+     */
     @Override
     public void close() {
         if (closed) return;
@@ -189,6 +204,7 @@ public final class AgentServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        keptDumps.close();
         LOG.info("agent {} stopped", me);
     }
 

@@ -13,6 +13,14 @@ public interface Hooks {
     Hooks NONE = new Hooks() {
     };
 
+    /**
+     * The point an agent reaches right before it restores a dump on its source because the dump did not get where
+     * it was going (a SHIP's target failed, a DUMP's bundle did not reach the caller): the caller can re-aim its
+     * sockets at the source first. The restore runs whatever the caller answers: a workload is never left only in
+     * images. PID 0.
+     */
+    String ROLLBACK = "rollback";
+
     /** The operation reached {@code point} (e.g. "post-dump"); {@code pid} is the process concerned, or 0. */
     default void reached(String point, long pid) throws Exception {
     }

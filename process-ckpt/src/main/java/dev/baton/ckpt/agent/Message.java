@@ -20,6 +20,9 @@ import java.util.List;
         @JsonSubTypes.Type(value = Message.Dump.class, name = "dump"),
         @JsonSubTypes.Type(value = Message.Restore.class, name = "restore"),
         @JsonSubTypes.Type(value = Message.Ship.class, name = "ship"),
+        @JsonSubTypes.Type(value = Message.Checkpoint.class, name = "checkpoint"),
+        @JsonSubTypes.Type(value = Message.ShipKept.class, name = "ship-kept"),
+        @JsonSubTypes.Type(value = Message.Settle.class, name = "settle"),
         @JsonSubTypes.Type(value = Message.Hook.class, name = "hook"),
         @JsonSubTypes.Type(value = Message.Ack.class, name = "ack"),
         @JsonSubTypes.Type(value = Message.Abort.class, name = "abort"),
@@ -29,10 +32,14 @@ import java.util.List;
         @JsonSubTypes.Type(value = Message.DumpResult.class, name = "dump-result"),
         @JsonSubTypes.Type(value = Message.RestoreResult.class, name = "restore-result"),
         @JsonSubTypes.Type(value = Message.ShipResult.class, name = "ship-result"),
+        @JsonSubTypes.Type(value = Message.Settled.class, name = "settled"),
         @JsonSubTypes.Type(value = Message.Failure.class, name = "failure")})
 sealed interface Message {
-    /** The version of this protocol; an agent and a caller of different versions refuse each other. */
-    int VERSION = 1;
+    /**
+     * The version of this protocol; an agent and a caller of different versions refuse each other. 2: CHECKPOINT,
+     * SHIP of a kept dump, SETTLE; a dump report's connections.
+     */
+    int VERSION = 2;
 
     // agent → caller, first thing after the TLS handshake
 
@@ -86,6 +93,40 @@ sealed interface Message {
         }
     }
 
+    /** Dump here and keep the images under a dump id; nothing is streamed. Settled by ShipKept or Settle. */
+    record Checkpoint(DumpRequest request) implements Call {
+        @Override
+        public String describe() {
+            return "CHECKPOINT " + request.workload();
+        }
+    }
+
+    /**
+     * Trim the kept dump's send queues as {@code sync} says, then seal it straight into the RESTORE of the agent at
+     * {@code target}, as a Ship does.
+     */
+    record ShipKept(String dumpId, List<SendQueueSync> sync, InetSocketAddress target, RestoreRequest restore)
+            implements Call {
+        public ShipKept {
+            sync = sync == null ? List.of() : List.copyOf(sync);
+        }
+
+        @Override
+        public String describe() {
+            return "SHIP kept dump " + dumpId + " to " + StateJson.format(target);
+        }
+    }
+
+    /** Settle a kept dump without shipping it: restore it here, or drop it (it runs elsewhere). */
+    record Settle(String dumpId, Settlement settlement) implements Call {
+        @Override
+        public String describe() {
+            return settlement + " kept dump " + dumpId;
+        }
+    }
+
+    enum Settlement { ROLLBACK, COMMIT }
+
     // agent → caller while a call runs
 
     /** The operation on {@code host} reached {@code point} and waits for an {@link Ack} (or {@link Abort}). */
@@ -128,6 +169,10 @@ sealed interface Message {
     }
 
     record ShipResult(ShipReport report) implements Outcome {
+    }
+
+    /** A kept dump was committed: its images and CRIU's lock are gone. */
+    record Settled(String dumpId) implements Outcome {
     }
 
     /** The call failed on {@code host} (the agent itself, or the target of a SHIP) for the reason in {@code message}. */

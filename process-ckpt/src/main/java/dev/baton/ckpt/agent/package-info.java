@@ -17,10 +17,10 @@
  * </pre>
  * A call, in time order (→ caller to agent, ← agent to caller):
  * <pre>
- *   caller                                   agent a                               agent b (SHIP only)
+ *   caller                                   agent a                               agent b (SHIPs only)
  *     |── TLS 1.3, both certificates checked ──|
- *     |←─ hello {host: "a", version: 1} ───────|
- *     |── dump | restore | ship | health | workloads ─→|
+ *     |←─ hello {host: "a", version: 2} ───────|
+ *     |── dump | restore | ship | checkpoint | ship-kept | settle | health | workloads ─→|
  *     |                                        |── TLS as a's identity, hello ─────────→|
  *     |                                        |── restore, then a's dump as DATA … END →|
  *     |←─ hook {id, host: "a", point} ─────────|   (the operation waits)                 |
@@ -30,7 +30,7 @@
  *     |── ack {id'} ──────────────────────────→|── ack {id} ─────────────────────────────→|
  *     |←─ DATA … END (dump)   /   → DATA … END (restore)                                  |
  *     |                                        |←─ restore-result | failure {host: "b"} ─|
- *     |←─ dump-result | restore-result | ship-result | health-result | failure {host, message}
+ *     |←─ dump-result | restore-result | ship-result | settled | health-result | failure {host, message}
  *     |── close                                |
  * </pre>
  * <ul>
@@ -42,6 +42,34 @@
  *       upload: the bundle passes through a's memory one window at a time, never to disk. b's hooks and progress
  *       reach a's caller through a, tagged with b's name; b's failure ends the call with {@code host: "b"}; the
  *       loss of b ends it with a message naming b's address, and a's dump, failing to write, rolls back.</li>
+ *   <li><b>Two steps: CHECKPOINT, then SHIP of the kept dump.</b> For a caller that acts between the dump and the
+ *       restore (the gateway exchanges sequence numbers with the images and re-aims its sockets):
+ *       <pre>
+ *   caller                                   agent a                               agent b
+ *     |── checkpoint {request} ───────────────→|  CRIU dump, images kept under a dump id
+ *     |←─ hook network-lock, post-dump … ──────|
+ *     |←─ dump-result {dumpId, connections: [{local, remote, state, rcvNxt, sndNxt, sndUna}], bundleBytes 0}
+ *     |   (caller: holds its flows, reads its sockets, re-aims them at b, still held)
+ *     |── ship-kept {dumpId, sync: [{local, remote, farEndRcvNxt}], target, restore} ─→|
+ *     |                                        |  send queues trimmed to each farEndRcvNxt
+ *     |                                        |── restore, sealed images as DATA … END →|   (as in SHIP)
+ *     |←─ ship-result {…, synced}  ───────────|  committed here               or, when b failed:
+ *     |←─ hook {host: "a", point: "rollback"} ─|  then a restores the workload here
+ *     |←─ failure {host: "a", "restore on b failed: …; echo was restored here (pid N)"}
+ *       </pre>
+ *       A dump kept by CHECKPOINT is settled by exactly one call: SHIP of the kept dump, or SETTLE
+ *       ({@code {"type":"settle","dumpId":…,"settlement":"ROLLBACK"|"COMMIT"}}, answered by a restore-result or
+ *       {@code settled}). A sync entry that names no connection of the dump fails the SHIP before anything
+ *       changed and leaves the dump kept; any later failure restores the workload on a. A dump nobody claims within
+ *       the agent's settle timeout (30 s by default, {@code baton agent --settle-timeout}) is restored on a and
+ *       logged; a dump being shipped is claimed, so its timer does not run; a SHIP that leaves it kept restarts the
+ *       timer. A late call on a settled dump is told what became of it. Stopping the agent restores every dump
+ *       it still keeps.</li>
+ *   <li><b>Rollback hook.</b> Whenever an agent restores a dump on its source because the dump did not get where
+ *       it was going (the target of a SHIP failed or could not be reached, a DUMP's bundle did not reach the
+ *       caller), the caller first receives the hook {@code rollback} from the source, so it can re-aim its sockets
+ *       there before the workload's sockets come back. The restore runs whatever the answer: an abort, a timeout
+ *       or a disconnect is only logged. Likewise the hooks of a SETTLE's rollback cannot stop it.</li>
  *   <li><b>Flow control.</b> Each side reads every frame as it arrives on a reader thread, so hook answers are
  *       never stuck behind bundle bytes. DATA is sent only within the window the receiver granted (4 MiB at the
  *       start, then WINDOW as it consumes): the receiver's buffer is bounded by the window, memory stays flat

@@ -246,14 +246,22 @@ class AgentServerTest {
         hostB.restoreFailure = "port 8080 is taken on this host";
         AgentServer b = agent(keysB, hostB);
         AgentClient client = caller(agent(keysA, hostA));
+        RecordingHooks hooks = new RecordingHooks() {
+            @Override
+            void answer(String host, String point, long pid) {
+                if (point.equals(Hooks.ROLLBACK)) hostA.events.add("caller re-aimed at " + host);
+            }
+        };
 
         AgentException e = assertThrows(AgentException.class,
-                () -> client.ship(DUMP_WEB, b.address(), RESTORE_HERE, Hooks.NONE));
+                () -> client.ship(DUMP_WEB, b.address(), RESTORE_HERE, hooks));
 
         assertEquals("a", e.host(), "the source reports: it is where the workload is now");
         assertEquals("restore on b failed: port 8080 is taken on this host; web was restored here (pid "
                 + (FakeHost.PID + 2) + ")", e.remoteMessage());
-        assertEquals(List.of("dump web", "dumped", "rolled back " + FakeHost.DUMP_ID), hostA.events);
+        assertEquals(List.of("dump web", "dumped", "caller re-aimed at a", "rolled back " + FakeHost.DUMP_ID),
+                hostA.events, "the caller hears of the rollback before it happens");
+        assertEquals(List.of("a network-lock", "a post-dump", "a rollback"), hooks.hooks);
     }
 
     @Test

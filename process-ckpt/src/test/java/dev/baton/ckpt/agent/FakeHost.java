@@ -2,6 +2,8 @@ package dev.baton.ckpt.agent;
 
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.WorkloadStatus;
+import dev.baton.socket.StateJson;
+import dev.baton.socket.TcpState;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,13 +17,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
 
 /**
- * A {@link HostService} for tests: a dump writes a {@link PseudoBundle} and passes CRIU's dump points; a restore
- * reads the whole bundle, keeps its SHA-256 and passes the restore points. Every step, and every rollback with its
+ * A {@link HostService} for tests: a dump writes a {@link PseudoBundle} and passes CRIU's dump points; a checkpoint
+ * keeps a dump with one {@link #CONNECTION}, which a seal writes as the bundle; a restore reads the whole bundle,
+ * keeps its SHA-256 and passes the restore points; a rollback passes post-restore. Every step, and every rollback with its
  * reason, is recorded in {@link #events}.
  */
 final class FakeHost implements HostService {
     static final String DUMP_ID = "web-dump-1";
     static final long PID = 4242;
+    /** The one connection of its dumps. */
+    static final DumpedConnection CONNECTION = new DumpedConnection(StateJson.parseAddress("198.18.0.1:7000"),
+            StateJson.parseAddress("198.18.0.3:41234"), TcpState.ESTABLISHED, 1_000_000L, 2_000_500L, 2_000_000L);
     /** Progress is reported every this many bytes. */
     private static final long PROGRESS_STEP = 8 << 20;
 
@@ -61,17 +67,7 @@ final class FakeHost implements HostService {
         events.add("dump " + request.workload());
         try {
             hooks.reached("network-lock", PID);
-            try (InputStream in = bundle.open()) {
-                byte[] buf = new byte[1 << 20];
-                long done = 0;
-                for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
-                    out.write(buf, 0, n);
-                    done += n;
-                    if (done % PROGRESS_STEP == 0 || done == bundle.size()) hooks.progress("seal", done, bundle.size());
-                    LongConsumer watcher = whileDumping;
-                    if (watcher != null) watcher.accept(done);
-                }
-            }
+            writeBundle(out, hooks);
             hooks.reached("post-dump", PID);
             events.add("dumped");
             return new DumpReport(request.workload(), PID, DUMP_ID, bundle.size(), Map.of("dump", 1.5));
@@ -79,6 +75,59 @@ final class FakeHost implements HostService {
             events.add("dump rolled back: " + e.getMessage());
             throw e instanceof IOException io ? io : new IOException("dump of " + request.workload() + " failed: "
                     + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public DumpReport checkpoint(DumpRequest request, Hooks hooks) throws IOException {
+        dumpRequest = request;
+        events.add("checkpoint " + request.workload());
+        try {
+            hooks.reached("network-lock", PID);
+            hooks.reached("post-dump", PID);
+        } catch (Exception e) {
+            events.add("checkpoint failed, still running: " + e.getMessage());
+            throw new IOException("dump of " + request.workload() + " failed: " + e.getMessage(), e);
+        }
+        events.add("kept " + DUMP_ID);
+        return new DumpReport(request.workload(), PID, DUMP_ID, 0, Map.of("dump", 1.5), List.of(CONNECTION));
+    }
+
+    @Override
+    public List<SyncedSendQueue> syncSendQueues(String dumpId, List<SendQueueSync> sync) {
+        for (SendQueueSync s : sync) {
+            if (!CONNECTION.is(s)) throw new IllegalArgumentException("no connection " + s.describe() + " in " + dumpId);
+        }
+        List<SyncedSendQueue> synced = sync.stream()
+                .map(s -> new SyncedSendQueue(s, s.farEndRcvNxt() - CONNECTION.sndUna(), CONNECTION.sndNxt() - s.farEndRcvNxt()))
+                .toList();
+        synced.forEach(s -> events.add("synced " + s.sync().describe() + " to " + s.sync().farEndRcvNxt()));
+        return synced;
+    }
+
+    @Override
+    public long seal(String dumpId, OutputStream out, Hooks hooks) throws IOException {
+        try {
+            writeBundle(out, hooks);
+        } catch (IOException e) {
+            events.add("seal failed: " + e.getMessage());
+            throw e;
+        }
+        events.add("sealed " + dumpId);
+        return bundle.size();
+    }
+
+    private void writeBundle(OutputStream out, Hooks hooks) throws IOException {
+        try (InputStream in = bundle.open()) {
+            byte[] buf = new byte[1 << 20];
+            long done = 0;
+            for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
+                out.write(buf, 0, n);
+                done += n;
+                if (done % PROGRESS_STEP == 0 || done == bundle.size()) hooks.progress("seal", done, bundle.size());
+                LongConsumer watcher = whileDumping;
+                if (watcher != null) watcher.accept(done);
+            }
         }
     }
 
@@ -94,6 +143,12 @@ final class FakeHost implements HostService {
 
     @Override
     public RestoreReport rollback(String dumpId, Hooks hooks) {
+        try {
+            hooks.reached("post-restore", PID + 2);
+        } catch (Exception e) { // as a real restore does: a hook that throws fails it
+            events.add("rollback failed: " + e.getMessage());
+            throw new IllegalStateException("restoring web here failed: " + e.getMessage(), e);
+        }
         events.add("rolled back " + dumpId);
         return new RestoreReport("web", PID + 2, 0, Map.of("restore", 3.0));
     }
