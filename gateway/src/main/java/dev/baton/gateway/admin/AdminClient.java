@@ -49,7 +49,11 @@ public final class AdminClient implements AutoCloseable {
 
     /** A client of the admin API at {@code admin}; it connects on the first call. */
     public static AdminClient create(InetSocketAddress admin, ClusterKeys keys) {
-        SSLContext tls = ClusterTrust.clientContext(keys);
+        return create(admin, ClusterTrust.clientContext(keys));
+    }
+
+    /** A client with a TLS context of its own (tests: identities the cluster keys cannot express). */
+    static AdminClient create(InetSocketAddress admin, SSLContext tls) {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .sslContext(tls)

@@ -92,12 +92,17 @@ public final class AdminRoutes {
         Objects.requireNonNull(handler, "handler");
         List<Segment> segments = parse(path);
         for (Route r : routes) {
-            if (r.method().equals(method) && r.segments().equals(segments)) {
+            if (r.method().equals(method) && shape(r.segments()).equals(shape(segments))) {
                 throw new IllegalArgumentException("route " + method + " " + path + " is given twice");
             }
         }
         routes.add(new Route(method, path, segments, handler));
         return this;
+    }
+
+    /** Segments with parameter names left out: /a/{id} and /a/{x} are the same route. */
+    private static List<String> shape(List<Segment> segments) {
+        return segments.stream().map(s -> s.parameter() != null ? "{}" : s.literal()).toList();
     }
 
     private static List<Segment> parse(String path) {

@@ -19,16 +19,19 @@ final class TlsRefusals {
 
     /** Why the server refused a caller at the handshake, for its log. */
     static String why(Throwable e) {
-        String m = String.valueOf(deepest(e).getMessage());
         if (anyMessageContains(e, "Empty client certificate chain") || anyMessageContains(e, "certificate_required")) {
-            return "it presented no client certificate";
+            // The JDK's client sends none when it holds none from the CA the server names: another cluster's.
+            return "it presented no certificate issued by the cluster CA";
         }
         if (causedBy(e, CertificateException.class)) {
-            return "its certificate is not issued by the cluster CA (" + m + ")";
+            return "its certificate is not issued by the cluster CA (" + deepest(e).getMessage() + ")";
         }
         String alert = alert(e);
-        if (alert != null) return "it ended the handshake (" + alert + ")";
-        return m;
+        if (alert != null) return "it ended the handshake (" + alert + "): it does not trust our certificate";
+        if (causedBy(e, java.nio.channels.ClosedChannelException.class)) {
+            return "it closed the connection during the handshake (does it trust the cluster CA?)";
+        }
+        return "the TLS handshake failed: " + chain(e);
     }
 
     /** The name of the TLS alert the peer sent ("bad_certificate"), or null. */
@@ -54,6 +57,12 @@ final class TlsRefusals {
             if (t.getMessage() != null && t.getMessage().contains(text)) return true;
         }
         return false;
+    }
+
+    private static String chain(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) s.append(s.isEmpty() ? "" : " <- ").append(t);
+        return s.toString();
     }
 
     private static Throwable deepest(Throwable e) {
