@@ -78,6 +78,11 @@ public final class AdminClient implements AutoCloseable {
         return call("GET", path, null, AdminJson.LENIENT.constructType(type));
     }
 
+    /** {@code GET path}, the answer as text (e.g. {@code /metrics}). */
+    public String getText(String path) throws IOException {
+        return new String(send("GET", path, null, "text/plain, */*"), StandardCharsets.UTF_8);
+    }
+
     /** {@code POST path} with {@code body} as JSON, the answer as {@code type}. */
     public <T> T post(String path, Object body, Class<T> type) throws IOException {
         return call("POST", path, body, AdminJson.LENIENT.constructType(type));
@@ -89,11 +94,23 @@ public final class AdminClient implements AutoCloseable {
     }
 
     private <T> T call(String method, String path, Object body, JavaType type) throws IOException {
+        byte[] answer = send(method, path, body, Responses.JSON);
+        if (answer.length == 0) return null;
+        try {
+            return AdminJson.LENIENT.readValue(answer, type);
+        } catch (IOException e) {
+            throw new AdminConnectionException(Reason.PROTOCOL, admin, at(admin) + " answered " + method + " " + path
+                    + " with JSON this client cannot read as " + type.toCanonical() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The body of a 2xx answer (empty for 204). */
+    private byte[] send(String method, String path, Object body, String accept) throws IOException {
         if (!path.startsWith("/")) throw new IllegalArgumentException("an admin API path starts with '/': " + path);
         String what = method + " " + path;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://" + StateJson.format(admin) + path))
                 .timeout(CALL_TIMEOUT)
-                .header("Accept", Responses.JSON);
+                .header("Accept", accept);
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
@@ -116,13 +133,7 @@ public final class AdminClient implements AutoCloseable {
             throw new AdminConnectionException(Reason.PROTOCOL, admin, at(admin) + " answered " + what + " with HTTP "
                     + status + ", which the admin API does not send", null);
         }
-        if (status == 204 || answer.length == 0) return null;
-        try {
-            return AdminJson.LENIENT.readValue(answer, type);
-        } catch (IOException e) {
-            throw new AdminConnectionException(Reason.PROTOCOL, admin, at(admin) + " answered " + what + " with "
-                    + "JSON this client cannot read as " + type.toCanonical() + ": " + e.getMessage(), e);
-        }
+        return status == 204 ? new byte[0] : answer;
     }
 
     /** The message of the API's {@code {"error": "..."}} body, or what came instead. */
