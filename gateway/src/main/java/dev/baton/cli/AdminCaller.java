@@ -18,7 +18,7 @@ import java.nio.file.Path;
  */
 final class AdminCaller {
     @Option(names = "--admin", paramLabel = "ADDR", converter = AddressConverter.class,
-            description = "The gateway's admin API (IP:PORT; default: 127.0.0.1:7440).")
+            description = "The gateway's admin API, IP:PORT (default 127.0.0.1:7440).")
     private InetSocketAddress admin = AdminServer.DEFAULT_LISTEN;
 
     @Option(names = "--keys", paramLabel = "DIR", description = HostKeys.HELP)

@@ -11,9 +11,11 @@ import java.util.concurrent.Callable;
  * over its admin API.
  */
 @Command(name = "gateway", description = {
-        "Run the gateway: the L4 proxy in front of the workloads that keeps their peers' connections when they",
-        "migrate (--config FILE). Its admin API listens on loopback (127.0.0.1:7440) unless the config says otherwise.",
-        "Subcommands ask a running gateway over that API (mutual TLS, certificates from 'baton keys')."},
+        "Run the gateway (--config FILE), or ask a running one (subcommands).",
+        "The gateway is the L4 proxy in front of the workloads that keeps their peers'",
+        "connections through migrations. Its admin API listens on loopback",
+        "(127.0.0.1:7440) unless the config says otherwise; the subcommands call it",
+        "over mutual TLS (certificates from 'baton keys')."},
         subcommands = {GatewayServicesCommand.class, GatewayFlowsCommand.class, GatewayMigrationsCommand.class})
 final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",

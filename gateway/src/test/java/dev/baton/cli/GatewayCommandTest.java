@@ -160,7 +160,7 @@ class GatewayCommandTest {
         Cli r = Cli.run("gateway", "services", "--help");
 
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("The gateway's admin API (IP:PORT; default: 127.0.0.1:7440)."), r.out());
+        assertTrue(r.out().contains("The gateway's admin API, IP:PORT (default 127.0.0.1:7440)."), r.out());
         assertEquals(new InetSocketAddress("127.0.0.1", 7440), dev.baton.gateway.admin.AdminServer.DEFAULT_LISTEN);
     }
 

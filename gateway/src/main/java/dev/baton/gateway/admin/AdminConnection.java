@@ -20,14 +20,15 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One caller's connection, after TLS and HTTP decoding: logs a refused handshake, routes each request and runs its
- * handler on a handler thread. Reading stops while a request is in flight, so answers go out in request order and
- * a caller cannot pile up work.
+ * handler on a handler thread. One request at a time: while one is in flight reading stops, and requests already
+ * decoded (pipelined) wait their turn, so answers go out in request order and a caller cannot pile up work.
  */
 final class AdminConnection extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -37,6 +38,9 @@ final class AdminConnection extends SimpleChannelInboundHandler<FullHttpRequest>
     private String from = "?";
     private String caller = "?";
     private boolean handshaken;
+    /** A request is being answered (until its answer is written); touched on the event loop only. */
+    private boolean busy;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
 
     AdminConnection(AdminRoutes routes, ExecutorService handlers) {
         this.routes = routes;
@@ -75,7 +79,25 @@ final class AdminConnection extends SimpleChannelInboundHandler<FullHttpRequest>
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        waiting.forEach(FullHttpRequest::release);
+        waiting.clear();
+        super.channelInactive(ctx);
+    }
+
+    @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (busy) {
+            waiting.add(request.retain());
+        } else {
+            busy = true;
+            ctx.channel().config().setAutoRead(false);
+            handle(ctx, request);
+        }
+    }
+
+    /** Answers {@code request}: at once, or later from a handler thread; {@link #answer} then takes the next. */
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         String method = request.method().name();
         if (request.decoderResult().isFailure()) {
@@ -107,7 +129,6 @@ final class AdminConnection extends SimpleChannelInboundHandler<FullHttpRequest>
             case AdminRoutes.Match.Found(var route, var params) -> {
                 AdminRequest r = new AdminRequest(method, path, params, uri.parameters(),
                         ByteBufUtil.getBytes(request.content()), caller);
-                ctx.channel().config().setAutoRead(false);
                 try {
                     handlers.execute(() -> answer(ctx, what, start, run(route.handler(), r, keepAlive)));
                 } catch (RejectedExecutionException e) {
@@ -151,8 +172,21 @@ final class AdminConnection extends SimpleChannelInboundHandler<FullHttpRequest>
             }
             if (!written.isSuccess() || !keepAlive) {
                 ctx.close();
-            } else {
+                return;
+            }
+            FullHttpRequest next = waiting.poll();
+            if (next == null) {
+                busy = false;
                 ctx.channel().config().setAutoRead(true);
+            } else {
+                // A task of its own rather than a nested call: answers written at once complete at once.
+                ctx.executor().execute(() -> {
+                    try {
+                        handle(ctx, next);
+                    } finally {
+                        next.release();
+                    }
+                });
             }
         });
     }

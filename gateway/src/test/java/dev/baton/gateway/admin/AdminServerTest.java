@@ -40,6 +40,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -281,6 +283,35 @@ class AdminServerTest {
         fastAnswered.countDown();
 
         assertTrue(slow.get(10, TimeUnit.SECONDS).path("sawFastAnswered").asBoolean());
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInTheOrderTheyCame() throws Exception {
+        AdminServer server = start(new AdminRoutes()
+                .get("/slow", r -> {
+                    Thread.sleep(200);
+                    return Map.of("n", 1);
+                })
+                .get("/fast", r -> Map.of("n", 2)));
+
+        StringBuilder answers = new StringBuilder();
+        try (SSLSocket s = (SSLSocket) cli.tlsContext().getSocketFactory().createSocket("127.0.0.1",
+                server.address().getPort())) {
+            s.setSoTimeout(5000);
+            // Three requests in one write: a slow one, an unknown path (answered at once), a fast one; then close.
+            s.getOutputStream().write(("GET /slow HTTP/1.1\r\nHost: gw\r\n\r\n"
+                    + "GET /none HTTP/1.1\r\nHost: gw\r\n\r\n"
+                    + "GET /fast HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[4096];
+            for (int n; (n = in.read(buf)) > 0; ) answers.append(new String(buf, 0, n, StandardCharsets.US_ASCII));
+        }
+
+        List<String> bodies = Pattern.compile("\\{[^}]*}").matcher(answers).results().map(MatchResult::group).toList();
+        assertEquals(List.of("{\"n\":1}", "{\"error\":\"no such path: /none\"}", "{\"n\":2}"), bodies,
+                answers.toString());
     }
 
     @Test
