@@ -86,6 +86,10 @@ final class MigrateCommand implements Callable<Integer> {
                 if (!json) printed = MigrationReport.newEvents(view, printed, out);
             }
             return view;
+        } catch (AdminException e) {
+            if (e.status() != 404) throw e;
+            throw new CommandFailure("the gateway no longer knows migration " + view.id() + " (was it restarted?): "
+                    + e.getMessage(), e);
         } catch (AdminConnectionException e) {
             throw new CommandFailure("lost the gateway while following migration " + view.id() + ": " + e.getMessage()
                     + "; the migration may go on there ('baton gateway migrations " + view.id() + "' shows it)", e);

@@ -3,6 +3,8 @@ package dev.baton.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.gateway.admin.ScriptedMigrations;
+import dev.baton.gateway.migrate.MigrationView;
+import dev.baton.gateway.migrate.Migrations;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -101,6 +104,33 @@ class MigrateCommandTest {
         assertEquals("ROLLED_BACK", new ObjectMapper().readTree(r.out()).path("status").asText());
         assertEquals("baton: migration m-1 of web to b rolled back: restore on b failed: port 7000 is taken there\n",
                 r.err());
+    }
+
+    @Test
+    void aGatewayThatForgetsTheMigrationWhileFollowedEndsItWithOneLine() throws Exception {
+        Migrations forgetful = new Migrations() {
+            @Override
+            public MigrationView start(String workload, String toHost) {
+                return migrations.start(workload, toHost);
+            }
+
+            @Override
+            public Optional<MigrationView> find(String id) {
+                return Optional.empty();
+            }
+
+            @Override
+            public List<MigrationView> history() {
+                return List.of();
+            }
+        };
+        try (TestGateway restarted = TestGateway.start(tmp.resolve("restarted"), List::of, s -> List.of(), forgetful)) {
+            Cli r = restarted.run("migrate", "--workload", "echo", "--to", "b");
+
+            assertEquals(1, r.exitCode());
+            assertEquals("baton: the gateway no longer knows migration m-1 (was it restarted?): no migration m-1 on "
+                    + "this gateway (GET /migrations lists them)\n", r.err());
+        }
     }
 
     @Test
