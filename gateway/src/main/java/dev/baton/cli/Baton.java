@@ -23,7 +23,8 @@ import java.util.Properties;
         versionProvider = Baton.Version.class,
         description = "Live-migrates Linux processes with their open TCP connections.",
         subcommands = {RunCommand.class, PsCommand.class, StopCommand.class, CkptCommand.class, AgentCommand.class,
-                KeysCommand.class, SocketsCommand.class, WireCommand.class, DoctorCommand.class, DemoCommand.class})
+                KeysCommand.class, SocketsCommand.class, WireCommand.class, DoctorCommand.class, DemoCommand.class,
+                MigrateCommand.class, GatewayCommand.class})
 public final class Baton {
     static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
 
