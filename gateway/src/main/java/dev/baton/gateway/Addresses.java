@@ -1,0 +1,45 @@
+package dev.baton.gateway;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/** IP literals with a port, as the config writes them: {@code 198.18.5.1:9000}, {@code [::1]:9000}. No DNS. */
+final class Addresses {
+    private Addresses() {
+    }
+
+    static InetAddress parseIp(String text) {
+        try {
+            return InetAddress.ofLiteral(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not an IP address (like 198.18.5.2 or ::1)");
+        }
+    }
+
+    static InetSocketAddress parse(String text) {
+        String t = text.trim();
+        int colon = t.lastIndexOf(':');
+        String ip = colon > 0 ? t.substring(0, colon) : "";
+        boolean bracketed = ip.startsWith("[") && ip.endsWith("]");
+        if (bracketed) ip = ip.substring(1, ip.length() - 1);
+        try {
+            int port = Integer.parseInt(t.substring(colon + 1));
+            InetAddress address = InetAddress.ofLiteral(ip);
+            // an IPv6 address needs its brackets, or "::1:80" would be ambiguous
+            if (port < 0 || port > 65535 || ip.contains(":") != bracketed) {
+                throw new IllegalArgumentException(t);
+            }
+            return new InetSocketAddress(address, port);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not an IP address and port "
+                    + "(like 127.0.0.1:9000 or [::1]:9000)");
+        }
+    }
+
+    static String format(InetSocketAddress a) {
+        InetAddress ip = a.getAddress();
+        String host = ip == null ? a.getHostString() : ip.getHostAddress();
+        return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}
