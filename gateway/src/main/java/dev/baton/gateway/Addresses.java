@@ -3,18 +3,27 @@ package dev.baton.gateway;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.regex.Pattern;
 
 /** IP literals with a port, as the config writes them: {@code 198.18.5.1:9000}, {@code [::1]:9000}. No DNS. */
 final class Addresses {
     private Addresses() {
     }
 
+    /** IPv4 as four decimal parts: InetAddress also takes "198.18.5" (as 198.18.0.5), which is a typo here. */
+    private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
     static InetAddress parseIp(String text) {
         try {
-            return InetAddress.ofLiteral(text.trim());
+            return literal(text.trim());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("\"" + text + "\" is not an IP address (like 198.18.5.2 or ::1)");
         }
+    }
+
+    private static InetAddress literal(String ip) {
+        if (!ip.contains(":") && !DOTTED_QUAD.matcher(ip).matches()) throw new IllegalArgumentException(ip);
+        return InetAddress.ofLiteral(ip);
     }
 
     static InetSocketAddress parse(String text) {
@@ -25,7 +34,7 @@ final class Addresses {
         if (bracketed) ip = ip.substring(1, ip.length() - 1);
         try {
             int port = Integer.parseInt(t.substring(colon + 1));
-            InetAddress address = InetAddress.ofLiteral(ip);
+            InetAddress address = literal(ip);
             // an IPv6 address needs its brackets, or "::1:80" would be ambiguous
             if (port < 0 || port > 65535 || ip.contains(":") != bracketed) {
                 throw new IllegalArgumentException(t);
