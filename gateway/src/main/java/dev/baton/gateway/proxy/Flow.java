@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
@@ -15,11 +14,8 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -169,13 +165,7 @@ public final class Flow {
      * bytes not included). Bounded by backpressure to about a write buffer's high water mark per direction.
      */
     public long queuedBytes() {
-        return pending(peer) + pending(upstream);
-    }
-
-    private static long pending(Channel ch) {
-        if (ch == null) return 0;
-        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
-        return out == null ? 0 : out.totalPendingWriteBytes();
+        return Outbound.pendingBytes(peer) + Outbound.pendingBytes(upstream);
     }
 
     /** The event loop every state change of this flow happens on. */
@@ -608,10 +598,10 @@ public final class Flow {
         Channel up = upstream;
         upstream = null;
         channelsToClose = up == null ? 1 : 2;
-        closeAfterFlush(peer);
+        Outbound.closeAfterFlush(peer, service.timeouts().drain());
         peer.closeFuture().addListener(c -> channelClosed());
         if (up != null) {
-            closeAfterFlush(up);
+            Outbound.closeAfterFlush(up, service.timeouts().drain());
             up.closeFuture().addListener(c -> channelClosed());
         }
     }
@@ -623,36 +613,11 @@ public final class Flow {
         closed.complete(null);
     }
 
-    private void closeAfterFlush(Channel ch) {
-        if (!ch.isActive() || pending(ch) == 0) {
-            ch.close();
-            return;
-        }
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        var timer = ch.eventLoop().schedule(() -> {
-            ch.close();
-        }, service.timeouts().drain().toNanos(), TimeUnit.NANOSECONDS);
-        ch.closeFuture().addListener(c -> timer.cancel(false));
-    }
-
     // ---- helpers ----
 
-    /**
-     * Takes the bytes Netty had queued for {@code ch}'s socket and not yet written (a partly written buffer from
-     * where the kernel stopped) back to the front of the held bytes, in order; their write promises complete.
-     */
+    /** The bytes Netty had queued for {@code ch}'s socket and not written go back to the front of the held bytes. */
     private void takeUnwritten(Channel ch) {
-        if (ch == null) return;
-        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
-        if (out == null) return; // closed
-        out.addFlush();
-        List<ByteBuf> taken = new ArrayList<>();
-        Object msg;
-        while ((msg = out.current()) != null) {
-            if (msg instanceof ByteBuf buf && buf.isReadable()) taken.add(buf.retain());
-            out.remove(); // releases the message once; we kept our own reference
-        }
-        held.addFirst(taken);
+        held.addFirst(Outbound.takeUnwritten(ch));
     }
 
     private boolean isGone() {
