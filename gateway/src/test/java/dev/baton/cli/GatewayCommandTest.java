@@ -165,10 +165,32 @@ class GatewayCommandTest {
     }
 
     @Test
-    void runningTheGatewayIsNotWiredYet() {
-        Cli r = Cli.run("gateway", "--config", tmp.resolve("gateway.yaml").toString());
+    void runningTheGatewayWithoutAConfigSaysWhatToGive() {
+        Cli r = Cli.run("gateway");
 
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().startsWith("baton: not wired yet"), r.err());
+        assertTrue(r.err().contains("--config FILE"), r.err());
+    }
+
+    @Test
+    void aMissingConfigFileIsNamed() {
+        Cli r = Cli.run("gateway", "--config", tmp.resolve("gateway.json").toString());
+
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains(tmp.resolve("gateway.json").toString()), r.err());
+    }
+
+    @Test
+    void aConfigNamingAnUnknownHostIsRefusedWithTheField() throws Exception {
+        Path file = tmp.resolve("gateway.json");
+        java.nio.file.Files.writeString(file, """
+                {"hosts": {"a": {"agent": "198.18.0.2:7441", "address": "198.18.0.2"}},
+                 "services": [{"name": "echo", "listen": "127.0.0.1:0", "workload": "echo", "host": "z", "port": 7000}]}
+                """);
+        Cli r = Cli.run("gateway", "--config", file.toString());
+
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("services[0].host"), r.err());
+        assertTrue(r.err().contains("z"), r.err());
     }
 }

@@ -582,6 +582,19 @@ public final class Flow {
         if (upFinSent && downFinSent && peerEnded && upstreamEnded) close("both sides ended");
     }
 
+    /**
+     * Ends the flow because its workload-side connection could not be kept (a migration lost it): both channels
+     * close, the peer sees the connection end.
+     */
+    public CompletableFuture<Void> abort(String why) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        eventLoop().execute(() -> {
+            close(why);
+            done.complete(null);
+        });
+        return done;
+    }
+
     /** Closes both channels after their pending bytes (at most the drain timeout); a detached one is left alone. */
     private void close(String why) {
         if (isGone()) return;

@@ -1,0 +1,316 @@
+package dev.baton.gateway.migrate;
+
+import dev.baton.ckpt.agent.AgentClient;
+import dev.baton.ckpt.agent.AgentException;
+import dev.baton.ckpt.agent.DumpReport;
+import dev.baton.ckpt.agent.DumpRequest;
+import dev.baton.ckpt.agent.DumpedConnection;
+import dev.baton.ckpt.agent.Hooks;
+import dev.baton.ckpt.agent.RestoreRequest;
+import dev.baton.ckpt.agent.SendQueueSync;
+import dev.baton.ckpt.agent.ShipReport;
+import dev.baton.gateway.proxy.Flow;
+import dev.baton.gateway.proxy.Service;
+import dev.baton.peer.FlowHold;
+import dev.baton.peer.SocketRebuild;
+import dev.baton.socket.TcpSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * One migration after its plan was accepted, in the order that gave zero loss and zero RST in the lab
+ * (proxy-migration.md):
+ * <pre>
+ *   freeze    new flows wait; each flow stops reading its peer and writing upstream; nftables drops gateway → A
+ *   dump      agent A checkpoints the workload (CRIU's own network lock skipped: the gateway is the lock)
+ *   re-point  each upstream socket is captured and retired silently, and rebuilt aimed at B with what the
+ *             workload lacks re-queued (quiet in repair mode); the images' send queues are trimmed to what the
+ *             gateway has
+ *   ship      agent A seals the kept dump into agent B's restore, addresses rewritten A → B; A commits
+ *   thaw      the rebuilt sockets resume and are adopted by the flows, held bytes go out, peers are read again
+ * </pre>
+ * Rollback: until B runs the workload, a failure brings it back on A (still running, or restored from the kept
+ * dump, the gateway's sockets aimed at A first), and every flow thaws there.
+ */
+final class MigrationRun {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationRun.class);
+    private static final long FLOW_OP_TIMEOUT_S = 10;
+
+    private final MigrationPlan plan;
+    private final MigrationLog log;
+    private final FlowHold hold;
+    private final List<Flow> flows = new ArrayList<>();
+    private final List<MovedFlow> moved = new ArrayList<>();
+    /** The workload's connections in the dump, by (local, remote) as the workload saw them. */
+    private final Map<List<InetSocketAddress>, DumpedConnection> dumped = new HashMap<>();
+    private DumpReport dump;
+    private volatile boolean aimedBack;
+    private long heldBytes;
+    private long frozenAt;
+    private double freezeMs;
+
+    /** A flow whose upstream socket was replaced: the re-point and the connection it belongs to in the dump. */
+    private record MovedFlow(Flow flow, SocketRebuild rebuild, DumpedConnection connection) {
+    }
+
+    MigrationRun(MigrationPlan plan, MigrationLog log, FlowHold hold) {
+        this.plan = plan;
+        this.log = log;
+        this.hold = hold;
+    }
+
+    /** Runs the migration to its end; returns how it ended. Never throws. */
+    Outcome run() {
+        try {
+            freeze();
+        } catch (RuntimeException e) {
+            return thawOnSource("freezing the flows failed: " + describe(e));
+        }
+        try {
+            log.phase("dump", "agent " + plan.from().name() + " checkpoints " + plan.workload());
+            dump = plan.source().checkpoint(new DumpRequest(plan.workload(), true), hooks());
+            for (DumpedConnection c : dump.connections()) dumped.put(List.of(c.local(), c.remote()), c);
+            log.event("dumped " + dump.connections().size() + " connections in " + ms(dump.phasesMs().get("dump")));
+        } catch (Exception e) {
+            return thawOnSource("the dump on " + plan.from().name() + " failed, " + plan.workload()
+                    + " runs on there untouched: " + describe(e));
+        }
+        List<SendQueueSync> sync;
+        try {
+            sync = repoint();
+        } catch (RuntimeException e) {
+            return restoreOnSource("re-pointing the gateway's sockets failed: " + describe(e));
+        }
+        ShipReport shipped;
+        try {
+            log.phase("ship", "agent " + plan.from().name() + " seals the dump into agent " + plan.to().name()
+                    + "'s restore");
+            shipped = plan.source().shipKept(dump.dumpId(), sync, plan.to().agent(),
+                    new RestoreRequest(Map.of(plan.from().address().getHostAddress(), plan.to().address().getHostAddress()),
+                            null, false), hooks());
+        } catch (AgentException e) {
+            return shipFailed(e.host() + ": " + e.remoteMessage());
+        } catch (Exception e) {
+            return shipFailed(describe(e));
+        }
+        log.event("restored on " + plan.to().name() + " as pid " + shipped.restore().pid() + " ("
+                + shipped.bytes() + " bundle bytes)");
+        resumeAll(plan.to().name());
+        return new Outcome(MigrationView.Status.SUCCEEDED, null);
+    }
+
+    private void freeze() {
+        log.phase("freeze", "holding " + plan.workload() + "'s flows");
+        frozenAt = System.nanoTime();
+        for (Service s : plan.services()) {
+            s.pauseNewFlows();
+            flows.addAll(s.flows());
+        }
+        awaitAll(flows, Flow::freeze, "freeze");
+        hold.hold(List.of(), plan.services().stream().map(Service::target).toList());
+        log.event(flows.size() + " flows frozen, gateway → " + plan.from().name() + " held");
+    }
+
+    /**
+     * Captures and retires each flow's upstream socket and rebuilds it aimed at B. Returns what the images need to
+     * know: how far the gateway received on each connection.
+     */
+    private List<SendQueueSync> repoint() {
+        log.phase("re-point", "re-pointing " + flows.size() + " upstream sockets at " + plan.to().name());
+        List<SendQueueSync> sync = new ArrayList<>();
+        for (Flow f : flows) {
+            int fd = join(f.detachUpstream(), f, "detach");
+            DumpedConnection c = dumped.get(List.of(f.upstreamRemote(), f.upstreamLocal()));
+            if (c == null) {
+                join(f.thaw(), f, "thaw");
+                throw new IllegalStateException("flow " + f.id() + "'s connection " + f.upstreamLocal() + " -> "
+                        + f.upstreamRemote() + " is not in the dump");
+            }
+            SocketRebuild rebuild = SocketRebuild.begin(TcpSocket.borrow(fd));
+            moved.add(new MovedFlow(f, rebuild, c));
+            join(f.closeDetachedUpstream(), f, "close");
+            rebuild.aim(at(plan.to(), c), c.rcvNxt());
+            sync.add(new SendQueueSync(c.local(), c.remote(), rebuild.before().receiveQueue().endSeq()));
+        }
+        log.event(moved.size() + " sockets aimed at " + plan.to().name());
+        return sync;
+    }
+
+    /** The workload's address on {@code host}: the same port, the host's address. */
+    private static InetSocketAddress at(MigrationPlan.Host host, DumpedConnection c) {
+        return new InetSocketAddress(host.address(), c.local().getPort());
+    }
+
+    /** Agent A is about to restore the workload itself: the gateway's sockets must be aimed there first. */
+    private synchronized void aimBackAtSource() {
+        if (aimedBack) return;
+        aimedBack = true;
+        for (MovedFlow m : moved) m.rebuild().aim(at(plan.from(), m.connection()), m.connection().rcvNxt());
+        hold.release();
+        log.event("sockets aimed back at " + plan.from().name());
+    }
+
+    private Hooks hooks() {
+        return new Hooks() {
+            @Override
+            public void reached(String host, String point, long pid) {
+                if (point.equals("rollback") && host.equals(plan.source().agentHost())) {
+                    log.phase("rollback", plan.from().name() + " restores " + plan.workload() + " itself");
+                    aimBackAtSource();
+                } else {
+                    log.event(host + ": " + point + (pid > 0 ? " (pid " + pid + ")" : ""));
+                }
+            }
+        };
+    }
+
+    /** The ship failed. Agent A restored the workload if it could (the rollback hook came); else try here. */
+    private Outcome shipFailed(String why) {
+        if (aimedBack) {
+            if (runsOnSource()) {
+                resumeAll(plan.from().name());
+                return new Outcome(MigrationView.Status.ROLLED_BACK, "shipping to " + plan.to().name() + " failed, "
+                        + plan.workload() + " restored on " + plan.from().name() + ": " + why);
+            }
+            return lost("shipping failed (" + why + ") and the restore on " + plan.from().name() + " failed too");
+        }
+        return restoreOnSource("shipping to " + plan.to().name() + " failed: " + why);
+    }
+
+    /** Restores the workload on A from the kept dump, the gateway's sockets aimed back at A first. */
+    private Outcome restoreOnSource(String why) {
+        log.phase("rollback", why + "; restoring " + plan.workload() + " on " + plan.from().name());
+        aimBackAtSource();
+        try {
+            plan.source().rollback(dump.dumpId(), hooks());
+        } catch (Exception e) {
+            return lost(why + "; restoring on " + plan.from().name() + " failed too: " + describe(e));
+        }
+        resumeAll(plan.from().name());
+        return new Outcome(MigrationView.Status.ROLLED_BACK, why);
+    }
+
+    /** Nothing was dumped (or the dump failed): the workload runs on A as before; lift the hold and thaw. */
+    private Outcome thawOnSource(String why) {
+        log.phase("rollback", why);
+        hold.release();
+        for (Flow f : flows) tryJoin(f.thaw(), f, "thaw");
+        for (Service s : plan.services()) s.resumeNewFlows(plan.from().name());
+        return new Outcome(MigrationView.Status.ROLLED_BACK, why);
+    }
+
+    /** The workload runs where the sockets are aimed: resume them, hand them to their flows, thaw. */
+    private void resumeAll(String host) {
+        log.phase("thaw", "resuming " + flows.size() + " flows on " + host);
+        hold.release();
+        for (MovedFlow m : moved) {
+            heldBytes += m.flow().heldBytes();
+            try {
+                m.rebuild().resume();
+                join(m.flow().adoptUpstream(m.rebuild().socket().fd()), m.flow(), "adopt");
+            } catch (RuntimeException e) {
+                LOG.warn("flow {} could not be resumed: {}", m.flow().id(), describe(e));
+                log.event("flow " + m.flow().id() + " lost: " + describe(e));
+                continue;
+            }
+            tryJoin(m.flow().thaw(), m.flow(), "thaw");
+        }
+        for (Flow f : flows) {
+            if (moved.stream().noneMatch(m -> m.flow() == f)) tryJoin(f.thaw(), f, "thaw");
+        }
+        for (Service s : plan.services()) s.resumeNewFlows(host);
+        freezeMs = (System.nanoTime() - frozenAt) / 1e6;
+        log.event("thawed; " + heldBytes + " bytes were held");
+    }
+
+    private boolean runsOnSource() {
+        try {
+            return plan.source().workloads().stream().anyMatch(w -> w.workload().name().equals(plan.workload()) && w.running());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The workload could not be brought back: say where its state is, and close the flows. */
+    private Outcome lost(String why) {
+        String where = dump == null ? "" : " (its dump " + dump.dumpId() + " is kept on " + plan.from().name() + ")";
+        log.phase("failed", why + where);
+        hold.release();
+        for (MovedFlow m : moved) m.rebuild().close();
+        for (Flow f : flows) f.abort("its connection to " + plan.workload() + " was lost in a failed migration");
+        for (Service s : plan.services()) s.resumeNewFlows(plan.from().name());
+        return new Outcome(MigrationView.Status.FAILED, why + where);
+    }
+
+    double freezeMs() {
+        return freezeMs;
+    }
+
+    long heldBytes() {
+        return heldBytes;
+    }
+
+    List<Flow> flows() {
+        return List.copyOf(flows);
+    }
+
+    /** How the run ended, and why when it did not succeed. */
+    record Outcome(MigrationView.Status status, String error) {
+    }
+
+    private static void awaitAll(List<Flow> flows, Function<Flow, CompletableFuture<?>> op, String what) {
+        List<CompletableFuture<?>> all = flows.stream().<CompletableFuture<?>>map(op).toList();
+        try {
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(FLOW_OP_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(what + ": " + describe(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(what + " did not finish within " + FLOW_OP_TIMEOUT_S + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + " interrupted");
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> op, Flow f, String what) {
+        try {
+            return op.get(FLOW_OP_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("flow " + f.id() + ": " + what + ": " + describe(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("flow " + f.id() + ": " + what + " did not finish within " + FLOW_OP_TIMEOUT_S + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("flow " + f.id() + ": " + what + " interrupted");
+        }
+    }
+
+    /** A step that must not stop the others: a failure is logged against its flow. */
+    private void tryJoin(CompletableFuture<?> op, Flow f, String what) {
+        try {
+            join(op, f, what);
+        } catch (RuntimeException e) {
+            LOG.warn("{}", e.getMessage());
+            log.event(e.getMessage());
+        }
+    }
+
+    static String describe(Throwable e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    private static String ms(Double v) {
+        return v == null ? "?" : String.format(java.util.Locale.ROOT, "%.1f ms", v);
+    }
+}
