@@ -36,7 +36,7 @@ final class ConfigJson {
                 TimeoutsJson timeouts, String state) {
     }
 
-    record Host(String agent, String address) {
+    record Host(String agent, String address, String netns) {
     }
 
     record Service(String name, String listen, String workload, String host, Integer port) {
@@ -65,7 +65,7 @@ final class ConfigJson {
                 if (h == null) throw new GatewayConfigException(at, "missing");
                 hosts.put(name, new HostConfig(
                         required(at + ".agent", h.agent(), Addresses::parse),
-                        required(at + ".address", h.address(), Addresses::parseIp)));
+                        required(at + ".address", h.address(), Addresses::parseIp), h.netns()));
             });
         }
         List<ServiceConfig> services = new ArrayList<>();
@@ -91,7 +91,7 @@ final class ConfigJson {
     static String write(GatewayConfig c) {
         LinkedHashMap<String, Host> hosts = new LinkedHashMap<>();
         c.hosts().forEach((name, h) -> hosts.put(name, new Host(Addresses.format(h.agent()),
-                h.address().getHostAddress())));
+                h.address().getHostAddress(), h.netns())));
         List<Service> services = c.services().stream()
                 .map(s -> new Service(s.name(), Addresses.format(s.listen()), s.workload(), s.host(), s.port()))
                 .toList();

@@ -51,12 +51,18 @@ public record GatewayConfig(InetSocketAddress admin, Path keys, Map<String, Host
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     /**
-     * One host: its agent's address (the admin side talks to it) and the address its workloads are reached at.
+     * One host: its agent's address (the admin side talks to it), the address its workloads are reached at, and
+     * optionally the named network namespace on that host its workloads run in (restores go there; null: the
+     * agent's own).
      */
-    public record HostConfig(InetSocketAddress agent, InetAddress address) {
+    public record HostConfig(InetSocketAddress agent, InetAddress address, String netns) {
         public HostConfig {
             Objects.requireNonNull(agent, "agent");
             Objects.requireNonNull(address, "address");
+        }
+
+        public HostConfig(InetSocketAddress agent, InetAddress address) {
+            this(agent, address, null);
         }
     }
 

@@ -21,7 +21,10 @@ record MigrationPlan(String workload, List<Service> services, Host from, Host to
         services = List.copyOf(services);
     }
 
-    /** A host of the gateway's config: its name, its agent, the address its workloads listen on. */
-    record Host(String name, InetSocketAddress agent, InetAddress address) {
+    /**
+     * A host of the gateway's config: its name, its agent, the address its workloads listen on, and the named network
+     * namespace there they run in (null: the agent's own).
+     */
+    record Host(String name, InetSocketAddress agent, InetAddress address, String netns) {
     }
 }

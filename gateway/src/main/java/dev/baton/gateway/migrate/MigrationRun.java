@@ -98,7 +98,7 @@ final class MigrationRun {
                     + "'s restore");
             shipped = plan.source().shipKept(dump.dumpId(), sync, plan.to().agent(),
                     new RestoreRequest(Map.of(plan.from().address().getHostAddress(), plan.to().address().getHostAddress()),
-                            null, false), hooks());
+                            plan.to().netns(), false), hooks());
         } catch (AgentException e) {
             return shipFailed(e.host() + ": " + e.remoteMessage());
         } catch (Exception e) {

@@ -148,7 +148,7 @@ public final class Migrator implements Migrations, AutoCloseable {
             throw new MigrationRefusedException("no host named '" + name + "' in the gateway's config (hosts: "
                     + gateway.config().hosts().keySet() + ")");
         }
-        return new MigrationPlan.Host(name, h.agent(), h.address());
+        return new MigrationPlan.Host(name, h.agent(), h.address(), h.netns());
     }
 
     private AgentClient connect(MigrationPlan.Host host) {
