@@ -40,7 +40,7 @@ public final class GatewayServer implements AutoCloseable {
      */
     public static GatewayServer start(GatewayConfig config, ClusterKeys keys) {
         Gateway gateway = Gateway.start(config);
-        Migrator migrator = new Migrator(gateway, keys);
+        Migrator migrator = new Migrator(gateway, keys, config.state().resolveSibling("migrations"));
         try {
             AdminServer admin = AdminServer.start(config.admin(), keys.tlsContext(), AdminApi.routes(keys.hostName(),
                     () -> gateway.services().stream().map(ServiceView::of).toList(),

@@ -30,8 +30,8 @@ public record MigrationResult(Map<String, Double> phasesMs, double freezeMs, int
      * @param pcap    the capture file
      * @param packets packets seen
      * @param rst     RST segments seen
-     * @param holes   sequence holes (bytes never sent)
-     * @param dups    retransmitted or duplicated segments
+     * @param holes   bytes skipped on the wire that no later segment carried (lost), all flows, both sides
+     * @param dups    segments seen twice with the same sequence number and length (retransmissions)
      */
     public record WireSummary(String pcap, long packets, long rst, long holes, long dups) {
     }

@@ -105,7 +105,8 @@ final class MigrationRun {
             return shipFailed(describe(e));
         }
         log.event("restored on " + plan.to().name() + " as pid " + shipped.restore().pid() + " ("
-                + shipped.bytes() + " bundle bytes)");
+                + shipped.bytes() + " bundle bytes; on " + plan.from().name() + " " + phases(shipped.phasesMs())
+                + "; on " + plan.to().name() + " " + phases(shipped.restore().phasesMs()) + ")");
         resumeAll(plan.to().name());
         return new Outcome(MigrationView.Status.SUCCEEDED, null);
     }
@@ -308,6 +309,12 @@ final class MigrationRun {
 
     static String describe(Throwable e) {
         return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    private static String phases(Map<String, Double> ms) {
+        StringBuilder b = new StringBuilder();
+        ms.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(' ').append(ms(v)));
+        return b.toString();
     }
 
     private static String ms(Double v) {

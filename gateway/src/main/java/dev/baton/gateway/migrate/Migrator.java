@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,10 +43,15 @@ public final class Migrator implements Migrations, AutoCloseable {
     private final AtomicInteger counter = new AtomicInteger();
     private final MeterRegistry metrics;
     private final Timer freeze;
+    private final Path auditDir;
 
-    public Migrator(Gateway gateway, ClusterKeys keys) {
+    /**
+     * @param auditDir where each migration's wire capture goes ({@code ID.pcap})
+     */
+    public Migrator(Gateway gateway, ClusterKeys keys, Path auditDir) {
         this.gateway = gateway;
         this.keys = keys;
+        this.auditDir = auditDir;
         this.metrics = gateway.metrics();
         this.freeze = Timer.builder("baton_gateway_migration_freeze")
                 .description("from the first flow frozen to the last thawed, per migration")
@@ -76,11 +82,17 @@ public final class Migrator implements Migrations, AutoCloseable {
             return log.view();
         }
         log.event("planned: " + plan.services().size() + " services, " + plan.from().name() + " → " + toHost);
-        runner.execute(() -> run(plan, log, hold));
+        List<Integer> ports = new ArrayList<>();
+        for (Service s : plan.services()) {
+            ports.add(s.listen().getPort());
+            ports.add(s.target().getPort());
+        }
+        MigrationAudit audit = MigrationAudit.start(auditDir.resolve(log.id() + ".pcap"), ports);
+        runner.execute(() -> run(plan, log, hold, audit));
         return log.view();
     }
 
-    private void run(MigrationPlan plan, MigrationLog log, FlowHold hold) {
+    private void run(MigrationPlan plan, MigrationLog log, FlowHold hold, MigrationAudit audit) {
         MigrationRun.Outcome outcome;
         MigrationRun run = new MigrationRun(plan, log, hold);
         try {
@@ -97,8 +109,14 @@ public final class Migrator implements Migrations, AutoCloseable {
             LOG.warn("migration {}: removing the hold table failed: {}", log.id(), e.getMessage());
         }
         log.endPhase();
+        MigrationAudit.Result wire = null;
+        if (audit != null) {
+            log.event("auditing the wire");
+            wire = audit.finish(run.flows());
+            if (wire.note() != null) log.event(wire.note());
+        }
         MigrationResult result = new MigrationResult(log.phasesMs(), run.freezeMs(), run.flows().size(), run.heldBytes(),
-                List.of(), null);
+                wire == null ? List.of() : wire.gaps(), wire == null ? null : wire.summary());
         if (run.freezeMs() > 0) freeze.record(Duration.ofNanos((long) (run.freezeMs() * 1e6)));
         Counter.builder("baton_gateway_migrations").description("migrations by outcome")
                 .tag("outcome", outcome.status().name().toLowerCase()).register(metrics).increment();
