@@ -40,6 +40,8 @@ public final class Migrator implements Migrations, AutoCloseable {
     private final ClusterKeys keys;
     private final ExecutorService runner = Executors.newCachedThreadPool(Thread.ofPlatform().name("migration-", 1).factory());
     private final Map<String, MigrationLog> history = new LinkedHashMap<>();
+    /** Workloads whose migration is being planned (not in the history yet). */
+    private final java.util.Set<String> planning = new java.util.HashSet<>();
     private final AtomicInteger counter = new AtomicInteger();
     private final MeterRegistry metrics;
     private final Timer freeze;
@@ -61,17 +63,28 @@ public final class Migrator implements Migrations, AutoCloseable {
 
     @Override
     public MigrationView start(String workload, String toHost) {
-        MigrationLog log;
-        MigrationPlan plan;
         synchronized (this) {
             for (MigrationLog m : history.values()) {
                 if (m.workload().equals(workload) && !m.status().ended()) {
                     throw new MigrationRefusedException("a migration of " + workload + " is already running: " + m.id());
                 }
             }
-            plan = plan(workload, toHost);
+            if (!planning.add(workload)) {
+                throw new MigrationRefusedException("a migration of " + workload + " is being planned");
+            }
+        }
+        MigrationLog log;
+        MigrationPlan plan;
+        try {
+            plan = plan(workload, toHost); // talks to both agents: outside the lock, the history stays readable
             log = new MigrationLog("m" + counter.incrementAndGet(), workload, plan.from().name(), toHost);
-            history.put(log.id(), log);
+            synchronized (this) {
+                history.put(log.id(), log);
+            }
+        } finally {
+            synchronized (this) {
+                planning.remove(workload);
+            }
         }
         FlowHold hold;
         try {
