@@ -107,6 +107,7 @@ public final class GatewayBench {
     private final Options options;
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final Map<String, List<Figures>> results = new LinkedHashMap<>();
+    private final List<String> failures = new ArrayList<>();
     private Path dir;
     private NetnsLab lab;
     private GatewayBenchProcess server;
@@ -150,29 +151,46 @@ public final class GatewayBench {
         server = GatewayBenchProcess.java("server", lab.host("server").netns(), GatewayBenchServer.class,
                 serverAddress.getAddress().getHostAddress() + ":" + PORT);
         server.await("LISTENING", Duration.ofSeconds(30));
-        client = GatewayBenchProcess.java("client", lab.host("client").netns(), GatewayBenchClient.class);
-        client.await("READY", Duration.ofSeconds(30));
+        startClient();
 
         for (int round = 1; round <= options.rounds; round++) {
             // Each round starts with another path, so no path always runs first (or right after another).
             for (int k = 0; k < options.paths.size(); k++) {
                 String path = options.paths.get((k + round - 1) % options.paths.size());
                 Path runDir = Files.createDirectories(dir.resolve(path + "-" + round));
-                GatewayBenchProxy proxy = start(path, proxyAddress, serverAddress, runDir);
-                current = proxy;
                 try {
-                    labels.put(path, proxy.label());
-                    Figures f = measure(proxy);
-                    results.computeIfAbsent(path, p -> new ArrayList<>()).add(f);
-                    System.out.println("round " + round + " " + proxy.label() + ": " + summary(f));
-                } finally {
-                    current = null;
-                    proxy.close();
+                    GatewayBenchProxy proxy = start(path, proxyAddress, serverAddress, runDir);
+                    try {
+                        labels.put(path, proxy.label());
+                        Figures f = measure(proxy);
+                        results.computeIfAbsent(path, p -> new ArrayList<>()).add(f);
+                        System.out.println("round " + round + " " + proxy.label() + ": " + summary(f));
+                    } finally {
+                        current = null;
+                        proxy.close();
+                    }
+                } catch (IllegalStateException | IOException e) {
+                    // One path failing (a gateway still being written, say) leaves the others' figures standing.
+                    String failure = "round " + round + " " + path + " FAILED: " + e.getMessage();
+                    failures.add(failure);
+                    System.out.println(failure);
+                    client.close(); // it may still be inside the command that failed
+                    startClient();
                 }
             }
         }
         System.out.println();
         printTables(command);
+        if (!failures.isEmpty()) {
+            System.out.println();
+            System.out.println("Failed (left out of the tables):");
+            failures.forEach(f -> System.out.println("  " + f));
+        }
+    }
+
+    private void startClient() throws Exception {
+        client = GatewayBenchProcess.java("client", lab.host("client").netns(), GatewayBenchClient.class);
+        client.await("READY", Duration.ofSeconds(30));
     }
 
     /** Wider ephemeral port range, TIME_WAIT reuse and a longer accept queue, inside the lab's namespaces only. */

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +37,10 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class GatewayBenchClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final int MESSAGE = 64;
+    /** Longest a connect or a read of the connection-rate exchange may take. */
+    private static final int STEP_TIMEOUT_MS = 5_000;
+    /** How long past its planned end a command may run before its connections are closed under it. */
+    private static final long STALL_MS = 30_000;
 
     /** Bulk transfer: bytes the server received over all streams, from the first write to the last count. */
     record Throughput(int streams, long bytes, long nanos) {
@@ -95,7 +102,7 @@ public final class GatewayBenchClient {
         int failures = 0;
         while (true) {
             try {
-                connectEchoClose(target, ByteBuffer.allocate(1));
+                connectEchoClose(target);
                 return new Idle(1, failures, System.nanoTime() - start);
             } catch (IOException e) {
                 failures++;
@@ -109,9 +116,9 @@ public final class GatewayBenchClient {
         List<SocketChannel> channels = new ArrayList<>();
         try {
             for (int i = 0; i < streams; i++) {
-                SocketChannel c = SocketChannel.open(target);
-                c.write(ByteBuffer.wrap(new byte[]{GatewayBenchServer.SINK}));
+                SocketChannel c = connect(target);
                 channels.add(c);
+                c.write(ByteBuffer.wrap(new byte[]{GatewayBenchServer.SINK}));
             }
             CountDownLatch go = new CountDownLatch(1);
             AtomicLong bytes = new AtomicLong();
@@ -144,7 +151,7 @@ public final class GatewayBenchClient {
             }
             start[0] = System.nanoTime();
             go.countDown();
-            for (Thread t : threads) t.join();
+            joinOrAbort(threads, channels, start[0] + (millis + STALL_MS) * 1_000_000, "the transfer");
             if (failure.get() != null) throw failure.get();
             return new Throughput(streams, bytes.get(), lastEnd.get() - start[0]);
         } finally {
@@ -156,10 +163,19 @@ public final class GatewayBenchClient {
         long[][] samples = new long[connections][];
         AtomicReference<Exception> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
+        List<SocketChannel> channels = new ArrayList<>();
+        try {
+            for (int i = 0; i < connections; i++) channels.add(connect(target));
+        } catch (IOException e) {
+            for (SocketChannel c : channels) c.close();
+            throw e;
+        }
+        long start = System.nanoTime();
         for (int i = 0; i < connections; i++) {
             int index = i;
+            SocketChannel channel = channels.get(i);
             threads.add(Thread.ofPlatform().name("latency").start(() -> {
-                try (SocketChannel c = SocketChannel.open(target)) {
+                try (SocketChannel c = channel) {
                     c.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     c.write(ByteBuffer.wrap(new byte[]{GatewayBenchServer.ECHO}));
                     ByteBuffer out = ByteBuffer.allocateDirect(MESSAGE);
@@ -177,7 +193,7 @@ public final class GatewayBenchClient {
                 }
             }));
         }
-        for (Thread t : threads) t.join();
+        joinOrAbort(threads, channels, start + STALL_MS * 1_000_000 * 4, "the round trips");
         if (failure.get() != null) throw failure.get();
         long[] all = Arrays.stream(samples).flatMapToLong(Arrays::stream).sorted().toArray();
         return new Latency(connections, all.length, percentile(all, 0.5), percentile(all, 0.99),
@@ -208,11 +224,10 @@ public final class GatewayBenchClient {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < threadCount; i++) {
             threads.add(Thread.ofPlatform().name("connect").start(() -> {
-                ByteBuffer one = ByteBuffer.allocate(1);
                 long now;
                 while ((now = System.nanoTime()) < end) {
                     try {
-                        connectEchoClose(target, one);
+                        connectEchoClose(target);
                         if (now >= start) done.incrementAndGet();
                     } catch (IOException e) {
                         if (now >= start) failures.incrementAndGet();
@@ -224,17 +239,43 @@ public final class GatewayBenchClient {
         return new ConnectionRate(threadCount, done.get(), end - start, failures.get());
     }
 
-    /** Connect, send 'C', read it back, read the server's close, close. */
-    private static void connectEchoClose(InetSocketAddress target, ByteBuffer one) throws IOException {
-        try (SocketChannel c = SocketChannel.open(target)) {
-            one.clear().put(0, GatewayBenchServer.CONNECT);
-            c.write(one);
-            one.clear();
-            if (c.read(one) != 1 || one.get(0) != GatewayBenchServer.CONNECT) {
-                throw new IOException("no echo of the connection byte");
+    /** Connect, send 'C', read it back, read the server's close, close; each step within {@link #STEP_TIMEOUT_MS}. */
+    private static void connectEchoClose(InetSocketAddress target) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(target, STEP_TIMEOUT_MS);
+            s.setSoTimeout(STEP_TIMEOUT_MS);
+            s.getOutputStream().write(GatewayBenchServer.CONNECT);
+            InputStream in = s.getInputStream();
+            if (in.read() != GatewayBenchServer.CONNECT) throw new IOException("no echo of the connection byte");
+            if (in.read() >= 0) throw new IOException("the server did not close after the echo");
+        }
+    }
+
+    /** A blocking channel connected within {@link #STEP_TIMEOUT_MS}, so a proxy that never accepts fails fast. */
+    private static SocketChannel connect(InetSocketAddress target) throws IOException {
+        SocketChannel c = SocketChannel.open();
+        try {
+            c.socket().connect(target, STEP_TIMEOUT_MS);
+            return c;
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Waits for {@code threads}; past {@code deadline} closes {@code channels}, which ends any blocked read or
+     * write, so that a proxy that stalls fails the command instead of hanging the benchmark.
+     */
+    private static void joinOrAbort(List<Thread> threads, List<SocketChannel> channels, long deadline, String what)
+            throws Exception {
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                for (SocketChannel c : channels) c.close();
+                for (Thread u : threads) u.join();
+                throw new IOException(what + " stalled: no progress until the deadline");
             }
-            one.clear();
-            if (c.read(one) >= 0) throw new IOException("the server did not close after the echo");
         }
     }
 
@@ -243,7 +284,7 @@ public final class GatewayBenchClient {
         int failures = 0;
         for (int i = 0; i < count; i++) {
             try {
-                SocketChannel c = SocketChannel.open(target);
+                SocketChannel c = connect(target);
                 idle.add(c);
                 c.write(ByteBuffer.wrap(new byte[]{GatewayBenchServer.IDLE}));
             } catch (IOException e) {
