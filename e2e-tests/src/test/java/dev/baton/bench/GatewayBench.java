@@ -113,7 +113,7 @@ public final class GatewayBench {
     private GatewayBenchProcess server;
     private GatewayBenchProcess client;
     private volatile GatewayBenchProxy current;
-    private boolean cleanedUp;
+    private volatile boolean cleanedUp;
     private boolean gcWarned;
 
     private GatewayBench(Options options) {
@@ -189,6 +189,7 @@ public final class GatewayBench {
     }
 
     private void startClient() throws Exception {
+        if (cleanedUp) throw new IllegalStateException("interrupted: the lab is gone");
         client = GatewayBenchProcess.java("client", lab.host("client").netns(), GatewayBenchClient.class);
         client.await("READY", Duration.ofSeconds(30));
     }
