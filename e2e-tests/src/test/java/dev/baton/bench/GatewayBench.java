@@ -87,9 +87,12 @@ public final class GatewayBench {
         }
     }
 
-    /** One path's figures in one round; {@code memory} is null without a proxy process. */
+    /**
+     * One path's figures in one round; {@code memory} is null without a proxy process. {@code othersCpu}: the share
+     * of all cores that processes outside the benchmark used while it measured throughput, latency and rate.
+     */
     record Figures(Throughput one, Throughput eight, Latency latency1, Latency latency16, ConnectionRate rate,
-                   IdleMemory memory) {
+                   IdleMemory memory, double othersCpu) {
     }
 
     /** The proxy's memory before and after {@code reached} idle connections went through it. */
@@ -232,16 +235,24 @@ public final class GatewayBench {
         long millis = options.seconds * 1000L;
         Duration timeout = Duration.ofMillis(millis * 2 + 60_000);
         ask("THROUGHPUT " + target + " 8 1000", Throughput.class, timeout); // warms every JIT on the path
+        GatewayBenchCpu cpuBefore = cpu(proxy);
         Throughput one = ask("THROUGHPUT " + target + " 1 " + millis, Throughput.class, timeout);
         Throughput eight = ask("THROUGHPUT " + target + " 8 " + millis, Throughput.class, timeout);
         Latency latency1 = ask("LATENCY " + target + " 1 20000 2000", Latency.class, timeout);
         Latency latency16 = ask("LATENCY " + target + " 16 2000 500", Latency.class, timeout);
         ConnectionRate rate = ask("CONNRATE " + target + " 4 " + millis + " 500", ConnectionRate.class, timeout);
+        double othersCpu = cpuBefore.othersShareUntil(cpu(proxy));
         IdleMemory memory = proxy.process() != null ? idleMemory(proxy) : null;
         if (proxy.process() != null && !proxy.process().isAlive()) {
             throw new IllegalStateException(proxy.label() + " died during the run:\n" + proxy.process().logTail());
         }
-        return new Figures(one, eight, latency1, latency16, rate, memory);
+        return new Figures(one, eight, latency1, latency16, rate, memory, othersCpu);
+    }
+
+    private GatewayBenchCpu cpu(GatewayBenchProxy proxy) throws IOException {
+        int self = (int) ProcessHandle.current().pid();
+        return proxy.process() == null ? GatewayBenchCpu.read(self, client.pid(), server.pid())
+                : GatewayBenchCpu.read(self, client.pid(), server.pid(), proxy.process().pid());
     }
 
     private IdleMemory idleMemory(GatewayBenchProxy proxy) throws Exception {
@@ -337,6 +348,7 @@ public final class GatewayBench {
                 f.one.megabytesPerSecond(), f.eight.megabytesPerSecond(), f.latency1.medianNanos() / 1e3,
                 f.latency1.p99Nanos() / 1e3, f.latency16.medianNanos() / 1e3, f.latency16.p99Nanos() / 1e3,
                 f.rate.perSecond(), f.rate.failures());
+        s += String.format(Locale.ROOT, ", other processes %.0f%% CPU", f.othersCpu * 100);
         if (f.memory == null) return s;
         return s + String.format(Locale.ROOT, ", idle %,d: RSS %,d → %,d KiB (%.0f B/conn), Pss %.0f B/conn, %,d fds",
                 f.memory.reached(), f.memory.rssBeforeKb(), f.memory.rssAfterKb(), f.memory.rssBytesPerConnection(),
@@ -350,6 +362,10 @@ public final class GatewayBench {
     private void printTables(String command) {
         System.out.println("Command: `" + command + "`; median of " + options.rounds + " rounds; ratio = this path ÷ "
                 + "the baseline (above 1 is more for throughput and rate, slower for latency, more for memory).");
+        System.out.printf(Locale.ROOT, "Processes outside the benchmark used %.0f–%.0f%% of the CPUs while it measured "
+                        + "(figures move with that; see each round below).%n",
+                results.values().stream().flatMap(List::stream).mapToDouble(Figures::othersCpu).min().orElse(0) * 100,
+                results.values().stream().flatMap(List::stream).mapToDouble(Figures::othersCpu).max().orElse(0) * 100);
         table("Bulk throughput client → server (MB/s, higher is better)", List.of(
                 new Column("1 stream", f -> f.one.megabytesPerSecond(), "%,.0f"),
                 new Column("8 streams", f -> f.eight.megabytesPerSecond(), "%,.0f")));
@@ -368,16 +384,16 @@ public final class GatewayBench {
         printGoals();
         System.out.println();
         System.out.println("Every round (path: 1 stream MB/s, 8 streams MB/s, RTT median/p99 µs, 16 conns median/p99 µs, "
-                + "conn/s, RSS B/conn, idle connections reached, proxy fds at N):");
+                + "conn/s, RSS B/conn, idle connections reached, proxy fds at N, other processes' CPU share):");
         results.forEach((path, rounds) -> {
             for (Figures f : rounds) {
-                System.out.printf(Locale.ROOT, "  %-8s %8.0f %8.0f %8.1f/%-8.1f %8.1f/%-8.1f %8.0f %8s %7s %7s%n", path,
+                System.out.printf(Locale.ROOT, "  %-8s %8.0f %8.0f %8.1f/%-8.1f %8.1f/%-8.1f %8.0f %8s %7s %7s %5.0f%%%n", path,
                         f.one.megabytesPerSecond(), f.eight.megabytesPerSecond(), f.latency1.medianNanos() / 1e3,
                         f.latency1.p99Nanos() / 1e3, f.latency16.medianNanos() / 1e3, f.latency16.p99Nanos() / 1e3,
                         f.rate.perSecond(),
                         f.memory == null ? "—" : String.format(Locale.ROOT, "%.0f", f.memory.rssBytesPerConnection()),
                         f.memory == null ? "—" : Integer.toString(f.memory.reached()),
-                        f.memory == null ? "—" : Long.toString(f.memory.fdsAfter()));
+                        f.memory == null ? "—" : Long.toString(f.memory.fdsAfter()), f.othersCpu * 100);
             }
         });
     }

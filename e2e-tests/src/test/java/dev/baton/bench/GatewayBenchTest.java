@@ -24,7 +24,18 @@ class GatewayBenchTest {
     }
 
     @Test
-    void haproxyForwardsInTcpModeWithAThreadPerCoreAndAmpleLimits() throws Exception {
+    void otherProcessesCpuShareIsBusyTimeLessTheBenchmarksOwnOverAllCores() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        GatewayBenchCpu start = new GatewayBenchCpu(1_000, 400, 0);
+        // Two seconds: busy rose by 100 ticks per core, the benchmark's processes took 40 of them.
+        GatewayBenchCpu end = new GatewayBenchCpu(1_000 + 100L * cores, 440, 2_000_000_000L);
+        assertEquals((100.0 * cores - 40) / 100 / 2 / cores, start.othersShareUntil(end), 1e-9);
+        assertEquals(0, start.othersShareUntil(new GatewayBenchCpu(1_010, 420, 1_000_000_000L)),
+                "never below zero when the benchmark's own ticks outrun the machine's");
+    }
+
+    @Test
+    void haproxyForwardsInTcpModeWithAThreadPerCoreAndAmpleLimits() {
         String config = GatewayBenchProxy.Haproxy.config(address("198.18.5.2", 9000), address("198.18.5.3", 9000), 2);
         assertTrue(config.contains("mode tcp"), config);
         assertTrue(config.contains("nbthread 2"), config);
