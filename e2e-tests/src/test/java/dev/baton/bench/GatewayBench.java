@@ -36,11 +36,11 @@ import java.util.stream.Stream;
  * 64-byte request/response round trips on 1 and on 16 connections (median, p99), new connections per second
  * (connect, 1-byte echo, the server closes; 4 client threads), and the proxy's memory per idle connection
  * (VmRSS and Pss before and after opening N idle connections through it, over N; a JVM's heap is collected
- * first each time, and since a heap does not give memory back, the increase is what is reported). Each process
- * here may hold 20,000 files (RLIMIT_NOFILE; root lacks CAP_SYS_RESOURCE to raise it) and a proxy holds 2 fds per
- * connection, so "10,000 connections" is measured as the largest round N that fits (9,900), printed with the
- * results. Tables show the median over
- * the rounds with ratios to HAProxy and to direct; every round's figure follows them.
+ * before each reading, and as a heap that grew need not shrink again, what is reported is the increase). Each
+ * process here may hold 20,000 files (RLIMIT_NOFILE; root lacks CAP_SYS_RESOURCE to raise it) and a proxy holds
+ * 2 fds per connection, so "10,000 connections" is measured as the largest round N that fits (9,900), printed
+ * with the results. Tables show the median over the rounds with ratios to HAProxy and to direct; every round's
+ * figures follow them, with the share of CPU that processes outside the benchmark took meanwhile.
  * <pre>
  *   args: [--with-gateway] [--rounds R (default 3)] [--idle N] [--only direct,haproxy,gateway] [seconds (default 5)]
  * </pre>
@@ -56,7 +56,7 @@ public final class GatewayBench {
     private static final String HAPROXY = "haproxy";
     private static final String GATEWAY = "gateway";
 
-    /** The command line, as given. */
+    /** The parsed command line; {@code idle} is already cut to what the fd limit allows. */
     record Options(List<String> paths, int seconds, int rounds, int idle, boolean idleClamped) {
         static Options parse(String[] args) {
             boolean withGateway = false;
@@ -132,7 +132,11 @@ public final class GatewayBench {
             bench.run(String.join(" ", args));
         } finally {
             bench.cleanUp();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook has run already
+            }
         }
     }
 
