@@ -32,9 +32,10 @@ class GatewayBenchInstrumentsTest {
     static void startClientAndServer() throws Exception {
         lab = NetnsLab.create("client", "server");
         target = lab.host("server").address().getHostAddress() + ":9000";
-        server = GatewayBenchProcess.java("server", lab.host("server").netns(), GatewayBenchServer.class, target);
+        server = GatewayBenchProcess.java("server", lab.host("server").netns(), null, GatewayBenchServer.class,
+                target);
         server.await("LISTENING", Duration.ofSeconds(30));
-        client = GatewayBenchProcess.java("client", lab.host("client").netns(), GatewayBenchClient.class);
+        client = GatewayBenchProcess.java("client", lab.host("client").netns(), null, GatewayBenchClient.class);
         client.await("READY", Duration.ofSeconds(30));
     }
 

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A process of the gateway benchmark, started inside a network namespace ({@code nsenter} execs the command, so
- * {@link #pid()} is the program's own PID — the one whose memory is read). Two kinds: a Java helper of this
+ * {@link #pid()} is the program's own PID — the one whose memory is read; so does {@code taskset} when the
+ * process is bound to CPUs). Two kinds: a Java helper of this
  * package driven by lines on stdin and answering with lines on stdout ({@link #java}), or a program under test
  * whose output goes to a log file ({@link #program}). {@link #close()} ends it by its PID and waits for it.
  */
@@ -53,21 +54,42 @@ final class GatewayBenchProcess implements AutoCloseable {
      * Starts {@code main args...} inside {@code netns} with this JVM's java and class path; its stderr is
      * this process's. The helper mains end when their stdin closes, so they cannot outlive the harness.
      */
-    static GatewayBenchProcess java(String name, NetNamespace netns, Class<?> main, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(netns.command(javaCommand(), "--enable-native-access=ALL-UNNAMED",
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), main.getName()));
+    static GatewayBenchProcess java(String name, NetNamespace netns, String cpus, Class<?> main, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaCommand(), "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(netns.command(onCpus(cpus, cmd).toArray(String[]::new)))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         return new GatewayBenchProcess(name, p, null);
     }
 
     /** Starts a program under test inside {@code netns}, its stdout and stderr going to {@code log}. */
-    static GatewayBenchProcess program(String name, NetNamespace netns, List<String> command, Map<String, String> env,
-                                       Path log) throws IOException {
-        ProcessBuilder b = new ProcessBuilder(netns.command(command.toArray(String[]::new)))
+    static GatewayBenchProcess program(String name, NetNamespace netns, String cpus, List<String> command,
+                                       Map<String, String> env, Path log) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(netns.command(onCpus(cpus, command).toArray(String[]::new)))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         b.environment().putAll(env);
         return new GatewayBenchProcess(name, b.start(), log);
+    }
+
+    /** {@code command} bound to the CPUs {@code cpus} ("0", "2-3", "0,2") with taskset, which execs it; null: anywhere. */
+    static List<String> onCpus(String cpus, List<String> command) {
+        if (cpus == null) return command;
+        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpus));
+        cmd.addAll(command);
+        return cmd;
+    }
+
+    /** How many CPUs a taskset list names; all of this machine's for null. */
+    static int cpuCount(String cpus) {
+        if (cpus == null) return Runtime.getRuntime().availableProcessors();
+        int n = 0;
+        for (String part : cpus.split(",")) {
+            String[] range = part.split("-");
+            n += range.length == 1 ? 1 : Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
+        }
+        return n;
     }
 
     static String javaCommand() {

@@ -53,11 +53,12 @@ sealed interface GatewayBenchProxy extends AutoCloseable {
 
     /** HAProxy in {@code mode tcp}, in the foreground ({@code -db}), one thread per core. */
     record Haproxy(String label, InetSocketAddress target, GatewayBenchProcess process) implements GatewayBenchProxy {
-        static Haproxy start(NetnsLab.Host host, InetSocketAddress listen, InetSocketAddress server, Path dir)
-                throws IOException {
+        /** Starts HAProxy bound to {@code cpus} (null: all), with one thread per CPU it may use. */
+        static Haproxy start(NetnsLab.Host host, String cpus, InetSocketAddress listen, InetSocketAddress server,
+                             Path dir) throws IOException {
             Path config = dir.resolve("haproxy.cfg");
-            Files.writeString(config, config(listen, server, Runtime.getRuntime().availableProcessors()));
-            GatewayBenchProcess p = GatewayBenchProcess.program("haproxy", host.netns(),
+            Files.writeString(config, config(listen, server, GatewayBenchProcess.cpuCount(cpus)));
+            GatewayBenchProcess p = GatewayBenchProcess.program("haproxy", host.netns(), cpus,
                     List.of("haproxy", "-db", "-f", config.toString()), Map.of(), dir.resolve("haproxy.log"));
             return new Haproxy(version(), listen, p);
         }
@@ -121,10 +122,10 @@ sealed interface GatewayBenchProxy extends AutoCloseable {
 
         /**
          * Creates cluster keys in a fresh BATON_HOME under {@code dir} (the admin API needs them), writes the
-         * config and starts the gateway.
+         * config and starts the gateway bound to {@code cpus} (null: all).
          */
-        static Gateway start(NetnsLab.Host host, InetSocketAddress listen, InetSocketAddress server, Path dir)
-                throws IOException {
+        static Gateway start(NetnsLab.Host host, String cpus, InetSocketAddress listen, InetSocketAddress server,
+                             Path dir) throws IOException {
             Path home = Files.createDirectories(dir.resolve("baton-home"));
             Map<String, String> env = Map.of("BATON_HOME", home.toString());
             if (!Files.exists(home.resolve("keys"))) {
@@ -144,7 +145,7 @@ sealed interface GatewayBenchProxy extends AutoCloseable {
             }
             Path config = dir.resolve("gateway.json");
             Files.writeString(config, config(listen, server));
-            GatewayBenchProcess p = GatewayBenchProcess.program("gateway", host.netns(),
+            GatewayBenchProcess p = GatewayBenchProcess.program("gateway", host.netns(), cpus,
                     baton("gateway", "--config", config.toString()), env, dir.resolve("gateway.log"));
             return new Gateway(listen, p);
         }

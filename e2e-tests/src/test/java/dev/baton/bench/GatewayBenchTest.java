@@ -35,6 +35,15 @@ class GatewayBenchTest {
     }
 
     @Test
+    void aCpuListCountsEachCpuAndEachRangeInclusively() {
+        assertEquals(1, GatewayBenchProcess.cpuCount("1"));
+        assertEquals(3, GatewayBenchProcess.cpuCount("0,2-3"));
+        assertEquals(Runtime.getRuntime().availableProcessors(), GatewayBenchProcess.cpuCount(null));
+        assertEquals(java.util.List.of("taskset", "-c", "0-1", "haproxy"),
+                GatewayBenchProcess.onCpus("0-1", java.util.List.of("haproxy")));
+    }
+
+    @Test
     void haproxyForwardsInTcpModeWithAThreadPerCoreAndAmpleLimits() {
         String config = GatewayBenchProxy.Haproxy.config(address("198.18.5.2", 9000), address("198.18.5.3", 9000), 2);
         assertTrue(config.contains("mode tcp"), config);
