@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * process here may hold 20,000 files (RLIMIT_NOFILE; root lacks CAP_SYS_RESOURCE to raise it) and a proxy holds
  * 2 fds per connection, so "10,000 connections" is measured as the largest round N that fits (9,900), printed
  * with the results. Tables show the median over the rounds with ratios to HAProxy and to direct; every round's
- * figures follow them, with the share of CPU that processes outside the benchmark took meanwhile.
+ * figures follow them, with the share of CPU that processes outside the benchmark took meanwhile; a round they
+ * disturbed (over 10 % of the CPUs) is measured again, up to 3 times, and the quietest attempt kept.
  * <pre>
  *   args: [--with-gateway] [--rounds R (default 3)] [--idle N] [--only direct,haproxy,gateway] [--pin]
  *         [seconds (default 5)]
