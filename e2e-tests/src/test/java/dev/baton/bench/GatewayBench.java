@@ -183,18 +183,19 @@ public final class GatewayBench {
                     Figures best = null;
                     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
                         GatewayBenchProxy proxy = start(path, proxyAddress, serverAddress, runDir);
+                        Figures f;
                         try {
                             labels.put(path, proxy.label());
-                            Figures f = measure(proxy);
+                            f = measure(proxy);
                             System.out.println("round " + round + " " + proxy.label() + ": " + summary(f));
-                            if (best == null || f.othersCpu() < best.othersCpu()) best = f;
                         } finally {
                             current = null;
                             proxy.close();
                         }
-                        if (best.othersCpu() <= QUIET) break;
+                        if (best == null || f.othersCpu() < best.othersCpu()) best = f;
+                        if (f.othersCpu() <= QUIET) break;
                         System.out.printf(Locale.ROOT, "  other processes took %.0f%% of the CPUs: %s%n",
-                                best.othersCpu() * 100, attempt < ATTEMPTS ? "measuring again"
+                                f.othersCpu() * 100, attempt < ATTEMPTS ? "measuring again"
                                         : "keeping the quietest of " + ATTEMPTS + " attempts");
                     }
                     results.computeIfAbsent(path, p -> new ArrayList<>()).add(best);
