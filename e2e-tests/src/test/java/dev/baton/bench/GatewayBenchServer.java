@@ -78,11 +78,16 @@ public final class GatewayBenchServer {
                 for (SelectionKey key : selector.selectedKeys()) {
                     if (!key.isValid()) continue;
                     if (key.isAcceptable()) {
-                        SocketChannel c;
-                        while ((c = server.accept()) != null) {
-                            c.configureBlocking(false);
-                            c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                            c.register(selector, SelectionKey.OP_READ);
+                        try {
+                            SocketChannel c;
+                            while ((c = server.accept()) != null) {
+                                c.configureBlocking(false);
+                                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                                c.register(selector, SelectionKey.OP_READ);
+                            }
+                        } catch (IOException e) {
+                            // Out of fds, say: the connection waits in the backlog; the client's count tells.
+                            System.err.println("bench server: accept: " + e.getMessage());
                         }
                         continue;
                     }
