@@ -1,0 +1,96 @@
+package dev.baton.bench;
+
+import dev.baton.ckpt.workload.Workload;
+import dev.baton.e2e.GatewayStage;
+import dev.baton.gateway.migrate.MigrationResult;
+import dev.baton.gateway.migrate.MigrationResult.FlowGap;
+import dev.baton.gateway.migrate.MigrationView;
+import dev.baton.netns.NetNamespace;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The lane under test of {@link MigrationGapBench}: the echo workload behind Baton's gateway in
+ * {@link GatewayStage} (peer, gw, a, b; agents a and b in this JVM, the gateway a process of its own), moved by
+ * {@code baton migrate --json}. The peers connect to the gateway's service address; the workload moves between
+ * hosts with different IPs. A move's phases are the gateway's own ({@code result().phasesMs()}).
+ */
+final class MigrationGapBenchGateway implements MigrationGapBench.Lane {
+    private final GatewayStage stage;
+    private String at = "a";
+
+    private MigrationGapBenchGateway(GatewayStage stage) {
+        this.stage = stage;
+    }
+
+    /** The stage in {@code home}, the echo workload on a, and the gateway in front of it. */
+    static MigrationGapBenchGateway create(Path home) throws Exception {
+        GatewayStage stage = GatewayStage.create(home);
+        try {
+            Workload w = stage.startWorkload(MigrationGapBenchEcho.command(GatewayStage.PORT));
+            MigrationGapBenchEcho.awaitListening(w);
+            stage.startGateway();
+            return new MigrationGapBenchGateway(stage);
+        } catch (Exception | Error e) {
+            stage.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "Baton gateway";
+    }
+
+    @Override
+    public InetSocketAddress target() {
+        return stage.service();
+    }
+
+    @Override
+    public NetNamespace peerNetns() {
+        return stage.lab.host("peer").netns();
+    }
+
+    @Override
+    public String at() {
+        return at;
+    }
+
+    @Override
+    public Workload workload() {
+        return stage.workload(at);
+    }
+
+    /**
+     * {@code baton migrate --workload echo --to TO --json}; fails unless it succeeded. The note gives the gateway's
+     * own view: its freeze, held bytes, and the longest gap it measured on any flow each way.
+     */
+    @Override
+    public MigrationGapBench.Move migrate(String to) throws Exception {
+        long t0 = System.nanoTime();
+        GatewayStage.Migrated m = stage.migrate(to);
+        double wall = (System.nanoTime() - t0) / 1e6;
+        if (m.exitCode() != 0 || m.view() == null || m.view().status() != MigrationView.Status.SUCCEEDED) {
+            String log = stage.gatewayLog();
+            throw new IllegalStateException("baton migrate " + at + " -> " + to + " did not succeed (exit "
+                    + m.exitCode() + "): " + m.err().strip() + " " + m.view() + "\ngateway log (end): "
+                    + log.substring(Math.max(0, log.length() - 4000)));
+        }
+        at = to;
+        MigrationResult r = m.view().result();
+        double up = r.longestGaps().stream().mapToDouble(FlowGap::upMs).max().orElse(Double.NaN);
+        double down = r.longestGaps().stream().mapToDouble(FlowGap::downMs).max().orElse(Double.NaN);
+        String note = String.format(Locale.ROOT, "gateway: freeze %.1f ms, %d flows, %d bytes held, longest gap it saw"
+                        + " up %.1f / down %.1f ms; baton migrate wall %.0f ms", r.freezeMs(), r.flows(), r.heldBytes(),
+                up, down, wall);
+        return new MigrationGapBench.Move(r.phasesMs(), r.freezeMs(), note);
+    }
+
+    @Override
+    public void close() throws Exception {
+        stage.close();
+    }
+}
