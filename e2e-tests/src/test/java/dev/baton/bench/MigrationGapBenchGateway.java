@@ -81,11 +81,17 @@ final class MigrationGapBenchGateway implements MigrationGapBench.Lane {
         }
         at = to;
         MigrationResult r = m.view().result();
-        double up = r.longestGaps().stream().mapToDouble(FlowGap::upMs).max().orElse(Double.NaN);
-        double down = r.longestGaps().stream().mapToDouble(FlowGap::downMs).max().orElse(Double.NaN);
-        String note = String.format(Locale.ROOT, "gateway: freeze %.1f ms, %d flows, %d bytes held, longest gap it saw"
-                        + " up %.1f / down %.1f ms; baton migrate wall %.0f ms", r.freezeMs(), r.flows(), r.heldBytes(),
-                up, down, wall);
+        String seen = r.longestGaps().isEmpty() ? "none reported"
+                : String.format(Locale.ROOT, "up %.1f / down %.1f ms",
+                r.longestGaps().stream().mapToDouble(FlowGap::upMs).max().orElseThrow(),
+                r.longestGaps().stream().mapToDouble(FlowGap::downMs).max().orElseThrow());
+        StringBuilder timeline = new StringBuilder();
+        for (MigrationView.Event e : m.view().events()) {
+            timeline.append(String.format(Locale.ROOT, "%n    %8.1f ms  %-9s %s", e.atMs(), e.phase(), e.message()));
+        }
+        String note = String.format(Locale.ROOT, "gateway: freeze %.1f ms, %d flows, %d bytes held, longest gaps it"
+                        + " measured: %s; baton migrate wall %.0f ms; events:%s", r.freezeMs(), r.flows(), r.heldBytes(),
+                seen, wall, timeline);
         return new MigrationGapBench.Move(r.phasesMs(), r.freezeMs(), note);
     }
 
