@@ -157,6 +157,11 @@ public final class MigrationGapBench {
     }
 
     public static void main(String[] args) throws Exception {
+        measure(args);
+    }
+
+    /** Runs the benchmark as {@code args} say, prints the log and the tables, and returns what it measured. */
+    static List<LaneResult> measure(String... args) throws Exception {
         Options options = Options.parse(args);
         Path work = Files.createTempDirectory("baton-migration-bench-");
         MigrationGapBench bench = new MigrationGapBench(options, work);
@@ -167,6 +172,7 @@ public final class MigrationGapBench {
         Runtime.getRuntime().addShutdownHook(onExit);
         try {
             bench.run(args);
+            return List.copyOf(bench.results);
         } finally {
             bench.closeOpen();
             CheckpointLab.deleteTree(work);
@@ -220,6 +226,7 @@ public final class MigrationGapBench {
                 Thread.sleep(1000);
 
                 move(lane, peers, 0);
+                System.out.println("the restored workload's time namespace: " + timeNamespace(lane.workload()));
 
                 Thread.sleep(BETWEEN_MOVES.toMillis());
                 peers.reset();
@@ -423,6 +430,17 @@ public final class MigrationGapBench {
         double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** Whether the workload runs in the host's time namespace (a shifted one would skew its monotonic clock). */
+    private static String timeNamespace(Workload w) {
+        try {
+            Path ours = Files.readSymbolicLink(Path.of("/proc/self/ns/time"));
+            Path its = Files.readSymbolicLink(Path.of("/proc", Long.toString(w.rootPid()), "ns", "time"));
+            return its.equals(ours) ? "the host's" : "its own (" + its + ")";
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
     }
 
     private static String machine() {
