@@ -32,10 +32,10 @@ import java.util.Map;
  * Then, outside the peer's gap: the address and the hold leave the source. Moving the route before the restore
  * would draw a RST from the target (criu.md); until it moves, nothing reaches the target, so it needs no lock.
  *
- * <p>Why a hold of our own rather than CRIU's {@code --network-lock nftables}: with 1,000 connections CRIU 4.2.1
- * aborts in the dump ({@code *** bit out of range 0 - FD_SETSIZE on fd_set ***}: its nftables lock goes through
- * libnftables, which select()s on a descriptor above 1023), and its iptables lock runs {@code iptables} once per
- * connection. The hold is what CRIU's lock does (drop the connections' packets on the source) in one rule, and the
+ * <p>Why a hold of our own rather than CRIU's {@code --network-lock nftables}: with 1,000 connections and that lock,
+ * {@code criu dump} 4.2.1 aborts here ({@code *** bit out of range 0 - FD_SETSIZE on fd_set ***}, glibc's check of a
+ * select() on a descriptor above 1023; with {@code skip} the same dump passes), and its iptables lock runs
+ * {@code iptables} once per connection. The hold is what CRIU's lock does (drop the connections' packets on the source) in one rule, and the
  * same in both cases; it goes up a few milliseconds before CRIU's would (CRIU locks once the tree is frozen).
  */
 final class MigrationGapBenchPlainCriu implements MigrationGapBench.Lane {
