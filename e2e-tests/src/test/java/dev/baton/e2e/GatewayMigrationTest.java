@@ -57,6 +57,7 @@ class GatewayMigrationTest {
             assertEquals(0, m.exitCode(), m.err() + " " + m.view() + "\n" + stage.gatewayLog());
             assertEquals(MigrationView.Status.SUCCEEDED, m.view().status());
             System.out.printf("%s -> %s: %s%n", at, to, m.view().result());
+            m.view().events().forEach(e -> System.out.printf("   %8.1f %-9s %s%n", e.atMs(), e.phase(), e.message()));
             Workload w = stage.workload(to);
             assertTrue(Workloads.isRunning(w), "runs on " + to);
             assertFalse(Workloads.isRunning(stage.workload(at)), "gone from " + at);

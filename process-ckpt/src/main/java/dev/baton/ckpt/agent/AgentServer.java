@@ -142,6 +142,7 @@ public final class AgentServer implements AutoCloseable {
             SSLSocket socket;
             try {
                 socket = (SSLSocket) listener.accept();
+                socket.setTcpNoDelay(true); // small request/answer messages: see AgentClient.open
             } catch (IOException e) {
                 if (!closed) LOG.error("agent {} stopped accepting: {}", me, e.toString());
                 return;
