@@ -32,8 +32,9 @@ import java.util.function.Function;
  * One migration after its plan was accepted, in the order that gave zero loss and zero RST in the lab
  * (proxy-migration.md):
  * <pre>
+ *   prepare   agent A starts CRIU for the checkpoint; at CRIU's pre-dump notification, before the workload stops:
  *   freeze    new flows wait; each flow stops reading its peer and writing upstream; nftables drops gateway → A
- *   dump      agent A checkpoints the workload (CRIU's own network lock skipped: the gateway is the lock)
+ *   dump      CRIU dumps the workload (its own network lock skipped: the gateway is the lock), images kept on A
  *   re-point  each upstream socket is captured and retired silently, and rebuilt aimed at B with what the
  *             workload lacks re-queued (quiet in repair mode); the images' send queues are trimmed to what the
  *             gateway has
@@ -56,6 +57,7 @@ final class MigrationRun {
     private final Map<List<InetSocketAddress>, DumpedConnection> dumped = new HashMap<>();
     private DumpReport dump;
     private volatile boolean aimedBack;
+    private volatile boolean frozen;
     private long heldBytes;
     private long frozenAt;
     private double freezeMs;
@@ -73,18 +75,18 @@ final class MigrationRun {
     /** Runs the migration to its end; returns how it ended. Never throws. */
     Outcome run() {
         try {
-            freeze();
-        } catch (RuntimeException e) {
-            return thawOnSource("freezing the flows failed: " + describe(e));
-        }
-        try {
-            log.phase("dump", "agent " + plan.from().name() + " checkpoints " + plan.workload());
+            // The flows freeze at CRIU's pre-dump notification (see hooks()): CRIU's start-up stays out of the freeze.
+            log.phase("prepare", "agent " + plan.from().name() + " starts CRIU to checkpoint " + plan.workload());
             dump = plan.source().checkpoint(new DumpRequest(plan.workload(), true), hooks());
             for (DumpedConnection c : dump.connections()) dumped.put(List.of(c.local(), c.remote()), c);
             log.event("dumped " + dump.connections().size() + " connections in " + ms(dump.phasesMs().get("dump")));
         } catch (Exception e) {
             return thawOnSource("the dump on " + plan.from().name() + " failed, " + plan.workload()
                     + " runs on there untouched: " + describe(e));
+        }
+        if (!frozen) {
+            return restoreOnSource("agent " + plan.from().name() + " dumped without the pre-dump notification, so the "
+                    + "flows were never frozen");
         }
         List<SendQueueSync> sync;
         try {
@@ -114,6 +116,7 @@ final class MigrationRun {
     private void freeze() {
         log.phase("freeze", "holding " + plan.workload() + "'s flows");
         frozenAt = System.nanoTime();
+        frozen = true;
         for (Service s : plan.services()) {
             s.pauseNewFlows();
             flows.addAll(s.flows());
@@ -166,7 +169,12 @@ final class MigrationRun {
         return new Hooks() {
             @Override
             public void reached(String host, String point, long pid) {
-                if (point.equals("rollback") && host.equals(plan.source().agentHost())) {
+                boolean source = host.equals(plan.source().agentHost());
+                if (point.equals("pre-dump") && source && !frozen) {
+                    // CRIU runs, the workload is not stopped yet: freeze now; a failure here aborts the dump.
+                    freeze();
+                    log.phase("dump", "CRIU dumps " + plan.workload() + " on " + plan.from().name());
+                } else if (point.equals("rollback") && source) {
                     log.phase("rollback", plan.from().name() + " restores " + plan.workload() + " itself");
                     aimBackAtSource();
                 } else {
