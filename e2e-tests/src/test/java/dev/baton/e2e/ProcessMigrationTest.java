@@ -1,5 +1,7 @@
 package dev.baton.e2e;
 
+import dev.baton.demo.PacedFeeder;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.ckpt.BatonHome;

@@ -1,5 +1,7 @@
 package dev.baton.e2e;
 
+import dev.baton.demo.PacedFeeder;
+
 import dev.baton.demo.EndpointProcess;
 import dev.baton.demo.HandoffScenario;
 import dev.baton.demo.StreamPattern;

@@ -124,9 +124,10 @@ public final class Migrator implements Migrations, AutoCloseable {
         log.endPhase();
         MigrationAudit.Result wire = null;
         if (audit != null) {
-            log.event("auditing the wire");
+            log.phase("audit", "auditing the wire (the flows run on; this is after the freeze)");
             wire = audit.finish(run.flows());
             if (wire.note() != null) log.event(wire.note());
+            log.endPhase();
         }
         MigrationResult result = new MigrationResult(log.phasesMs(), run.freezeMs(), run.flows().size(), run.heldBytes(),
                 wire == null ? List.of() : wire.gaps(), wire == null ? null : wire.summary());

@@ -1,4 +1,4 @@
-package dev.baton.e2e;
+package dev.baton.demo;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,19 +10,19 @@ import java.util.concurrent.locks.LockSupport;
  * bytes an unmodified peer sends during a move. {@link Content} says what byte {@code offset} onwards is, so the
  * receiving end can check it; an optional copy keeps what was fed for a byte-for-byte comparison.
  */
-final class PacedFeeder implements AutoCloseable {
+public final class PacedFeeder implements AutoCloseable {
     /** Fills {@code chunk} with the bytes from stream offset {@code offset} on. */
-    interface Content {
+    public interface Content {
         void fill(long offset, byte[] chunk);
     }
 
-    final AtomicLong fed = new AtomicLong();
-    volatile IOException failure;
+    public final AtomicLong fed = new AtomicLong();
+    public volatile IOException failure;
     private final Thread thread;
     private volatile boolean running = true;
 
     /** @param copy receives every byte fed, or null */
-    PacedFeeder(String name, OutputStream stdin, int bytesPerSecond, Content content, OutputStream copy) {
+    public PacedFeeder(String name, OutputStream stdin, int bytesPerSecond, Content content, OutputStream copy) {
         thread = Thread.ofPlatform().daemon().name(name + " stdin").start(() -> {
             byte[] chunk = new byte[512];
             long interval = 1_000_000_000L * chunk.length / bytesPerSecond;
@@ -46,7 +46,7 @@ final class PacedFeeder implements AutoCloseable {
     }
 
     /** Stops feeding; the copy is complete once this returns. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         running = false;
         thread.join(5_000);
     }
