@@ -35,7 +35,7 @@ class DemoTest {
     Path tmp;
 
     @Test
-    void theDemoMovesAConnectionThenAWholeProcessAndReportsVerifiedStreamsAndACleanWire() {
+    void theDemoMovesAConnectionThenAWholeProcessThenAServerBehindTheGatewayAllVerifiedWithACleanWire() {
         Cli r = Cli.run("demo", "--duration", "2s", "--moves", "2");
         System.out.print(r.out());
         assertEquals(0, r.exitCode(), r.out() + r.err());
@@ -54,7 +54,16 @@ class DemoTest {
         assertTrue(socket.contains("on the wire at the peer: 0 RST;"), socket);
         assertTrue(socket.contains("OK: the connection survived every move"), socket);
 
-        assertWholeProcessMoved(r.out().substring(act2));
+        int act3 = r.out().indexOf("Act 3: the mission.");
+        assertTrue(act3 > act2, "act 3 follows act 2: " + r.out());
+        assertWholeProcessMoved(r.out().substring(act2, act3));
+
+        String gateway = r.out().substring(act3);
+        assertTrue(gateway.contains("migration m1 SUCCEEDED") && gateway.contains("migration m2 SUCCEEDED"), gateway);
+        assertTrue(gateway.matches("(?s).*socat: ([0-9,]+) bytes sent, \\1 echoed back, all verified.*"), gateway);
+        assertTrue(gateway.contains("on the wire at the gateway (both sides, every migration): 0 RST or lost bytes"),
+                gateway);
+        assertTrue(gateway.contains("OK: the clients kept their connections through every move"), gateway);
     }
 
     /** {@code --act process} runs act 2 alone, and writes nothing under BATON_HOME: its keys and state are its own. */
