@@ -14,7 +14,7 @@ import java.util.Optional;
  * A CRIU image directory (CRIU 4.x layout), read for what a migration needs: the inet sockets (files.img), their
  * TCP state (tcp-stream-*.img) and the process tree (pstree.img); and edited in place for it:
  * {@link #rewrite} (addresses) and {@link #reconcileSendQueue} (send queue). Each edit replaces one file
- * atomically (temporary file, fsync, rename) or leaves it untouched when it fails. files.img is read once, by
+ * atomically (temporary file, rename) or leaves it untouched when it fails. files.img is read once, by
  * {@link #open}; edit it through this object only. Not thread-safe.
  */
 public final class ImageDir {
