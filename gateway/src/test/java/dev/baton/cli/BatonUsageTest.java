@@ -55,7 +55,7 @@ class BatonUsageTest {
     void anUnknownDemoActIsAUsageErrorNamingTheActs() {
         Cli r = Cli.run("demo", "--act", "sockets");
         assertEquals(2, r.exitCode());
-        assertEquals("baton: Invalid value for option '--act': 'sockets' is not an act: use socket, process or all",
+        assertEquals("baton: Invalid value for option '--act': 'sockets' is not an act: use socket, process, gateway or all",
                 r.err().lines().findFirst().orElseThrow());
     }
 

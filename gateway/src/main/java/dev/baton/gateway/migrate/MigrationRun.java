@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +56,8 @@ final class MigrationRun {
     private final FlowHold hold;
     private final List<Flow> flows = new ArrayList<>();
     private final List<MovedFlow> moved = new ArrayList<>();
+    /** Flows whose connection could not be resumed (ended for their peers). */
+    private final Set<Flow> lost = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The workload's connections in the dump, by (local, remote) as the workload saw them. */
     private final Map<List<InetSocketAddress>, DumpedConnection> dumped = new HashMap<>();
     private DumpReport dump;
@@ -132,21 +137,26 @@ final class MigrationRun {
      */
     private List<SendQueueSync> repoint() {
         log.phase("re-point", "re-pointing " + flows.size() + " upstream sockets at " + plan.to().name());
+        // Every flow detaches on its own event loop at once; each socket is then captured here as its fd comes.
+        List<CompletableFuture<Integer>> detaching = flows.stream().map(Flow::detachUpstream).toList();
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
         List<SendQueueSync> sync = new ArrayList<>();
-        for (Flow f : flows) {
-            int fd = join(f.detachUpstream(), f, "detach");
+        for (int i = 0; i < flows.size(); i++) {
+            Flow f = flows.get(i);
+            int fd = join(detaching.get(i), f, "detach");
             DumpedConnection c = dumped.get(List.of(f.upstreamRemote(), f.upstreamLocal()));
             if (c == null) {
-                join(f.thaw(), f, "thaw");
                 throw new IllegalStateException("flow " + f.id() + "'s connection " + f.upstreamLocal() + " -> "
                         + f.upstreamRemote() + " is not in the dump");
             }
+            // Repair mode first, so that the close of the original is silent on the wire.
             SocketRebuild rebuild = SocketRebuild.begin(TcpSocket.borrow(fd));
             moved.add(new MovedFlow(f, rebuild, c));
-            join(f.closeDetachedUpstream(), f, "close");
+            closing.add(f.closeDetachedUpstream());
             rebuild.aim(at(plan.to(), c), c.rcvNxt());
             sync.add(new SendQueueSync(c.local(), c.remote(), rebuild.before().receiveQueue().endSeq()));
         }
+        for (int i = 0; i < closing.size(); i++) join(closing.get(i), moved.get(i).flow(), "close");
         log.event(moved.size() + " sockets aimed at " + plan.to().name());
         return sync;
     }
@@ -223,24 +233,41 @@ final class MigrationRun {
     private void resumeAll(String host) {
         log.phase("thaw", "resuming " + flows.size() + " flows on " + host);
         hold.release();
+        // Each step is asked of every flow at once (they complete on their event loops), then waited for.
+        List<MovedFlow> adopted = new ArrayList<>();
+        List<CompletableFuture<Void>> adopting = new ArrayList<>();
         for (MovedFlow m : moved) {
             heldBytes += m.flow().heldBytes();
             try {
                 m.rebuild().resume();
-                join(m.flow().adoptUpstream(m.rebuild().socket().fd()), m.flow(), "adopt");
+                adopting.add(m.flow().adoptUpstream(m.rebuild().socket().fd()));
+                adopted.add(m);
             } catch (RuntimeException e) {
-                LOG.warn("flow {} could not be resumed: {}", m.flow().id(), describe(e));
-                log.event("flow " + m.flow().id() + " lost: " + describe(e));
-                continue;
+                lose(m, e);
             }
-            tryJoin(m.flow().thaw(), m.flow(), "thaw");
         }
-        for (Flow f : flows) {
-            if (moved.stream().noneMatch(m -> m.flow() == f)) tryJoin(f.thaw(), f, "thaw");
+        for (int i = 0; i < adopting.size(); i++) {
+            try {
+                join(adopting.get(i), adopted.get(i).flow(), "adopt");
+            } catch (RuntimeException e) {
+                lose(adopted.get(i), e);
+            }
         }
+        List<Flow> order = flows.stream().filter(f -> !lost.contains(f)).toList();
+        List<CompletableFuture<Void>> thawed = order.stream().map(Flow::thaw).toList();
+        for (int i = 0; i < thawed.size(); i++) tryJoin(thawed.get(i), order.get(i), "thaw");
         for (Service s : plan.services()) s.resumeNewFlows(host);
         freezeMs = (System.nanoTime() - frozenAt) / 1e6;
         log.event("thawed; " + heldBytes + " bytes were held");
+    }
+
+    /** A flow whose rebuilt socket could not be resumed or adopted: its connection is gone, end it for its peer. */
+    private void lose(MovedFlow m, RuntimeException e) {
+        lost.add(m.flow());
+        LOG.warn("flow {} could not be resumed: {}", m.flow().id(), describe(e));
+        log.event("flow " + m.flow().id() + " lost: " + describe(e));
+        m.rebuild().close();
+        m.flow().abort("its connection to " + plan.workload() + " could not be resumed: " + describe(e));
     }
 
     private boolean runsOnSource() {
