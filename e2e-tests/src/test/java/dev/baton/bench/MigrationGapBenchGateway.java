@@ -113,7 +113,8 @@ final class MigrationGapBenchGateway implements MigrationGapBench.Lane {
      */
     static Map<String, Double> insidePhases(List<MigrationView.Event> events) {
         Map<String, Double> out = new LinkedHashMap<>();
-        OptionalDouble dump = first(events, e -> e.phase().equals("dump"));
+        // The agent call starts in "prepare" (CRIU starting on the source); the flows freeze at pre-dump.
+        OptionalDouble dump = first(events, e -> e.phase().equals("prepare") || e.phase().equals("dump"));
         OptionalDouble preDump = first(events, e -> e.message().contains(": pre-dump"));
         OptionalDouble postDump = first(events, e -> e.message().contains(": post-dump"));
         OptionalDouble dumped = first(events, e -> e.message().startsWith("dumped "));

@@ -28,7 +28,7 @@ class DemoTest {
     private static final Pattern STREAMED = Pattern.compile(
             "(peer -> workload|workload -> peer): ([\\d,]+) bytes sent, ([\\d,]+) received, all verified");
     /** A move's steps, in the order they run. */
-    private static final List<String> STEPS = List.of("hold", "dump", "snapshot", "reconcile", "seal", "aim+release",
+    private static final List<String> STEPS = List.of("hold", "dump", "snapshot", "reconcile", "seal", "aim",
             "restore", "resume");
 
     @TempDir

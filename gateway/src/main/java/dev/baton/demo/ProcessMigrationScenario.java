@@ -315,7 +315,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      *                          {@code from}
      * @param bundleBytes       the sealed bundle's size
      * @param trim              what reconciling the image's send queue with the peer's {@code rcv_nxt} changed
-     * @param stepsMs           the move's steps, in order (hold, dump, snapshot, reconcile, seal, aim+release,
+     * @param stepsMs           the move's steps, in order (hold, dump, snapshot, reconcile, seal, aim,
      *                          restore, resume)
      * @param dumpMs            the dump's phases (CRIU's start, its dump, reading the images)
      * @param restoreMs         the restore's phases (opening the bundle, the rewrite, CRIU's restore, …)
@@ -368,9 +368,9 @@ public final class ProcessMigrationScenario implements AutoCloseable {
      *   reconcile the image's send queue trimmed to the peer's rcv_nxt, the rest unsent: sent at once on restore
      *   seal      the images into a bundle file (encrypted and signed)
      *   aim       the peer's socket rebuilt aimed at {@code to}, its send queue trimmed to the image's rcv_nxt
-     *   release   the hold lifted (nothing is addressed to {@code from} any more)
      *   restore   the bundle verified and restored in {@code to}'s namespace, the socket's address rewritten
-     *   resume    the peer's socket leaves repair mode, the peer process continues
+     *   resume    the hold lifted (kept until now: a segment from the peer reaching {@code to} before the restored
+     *             socket exists draws a RST), the peer's socket leaves repair mode, the peer process continues
      * </pre>
      * A failure before the dump leaves the workload running where it was (CRIU's promise) and the peer as it was.
      * A failure after it puts both back on {@code from} (the workload from its images, or from the bundle once they
@@ -429,8 +429,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                     steps.lap("seal");
                     aimed = true;
                     repoint.aim(service(to), stream.inqSeq());
-                    hold.release();
-                    steps.lap("aim+release");
+                    steps.lap("aim");
                     try (InputStream in = Files.newInputStream(bundle)) {
                         restored = checkpointer.restore(restoreRequest(from, to), in, Hooks.NONE);
                     }
@@ -440,6 +439,9 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                     throw new MoveFailedException("moving " + name + " from " + from + " to " + to + " failed at "
                             + steps.current() + ": " + e.getMessage() + "; " + where, e);
                 }
+                // Held until the workload runs on the target: anything the peer's kernel sent to it before its
+                // socket existed would draw a RST. The peer's window probe on resume answers the restored socket.
+                hold.release();
                 try (InPlaceRepoint done = repoint) {
                     done.resume();
                 }
@@ -497,7 +499,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
     /** Wall-clock laps of a move's steps, which run in {@link #ORDER}. */
     private static final class Steps {
         private static final List<String> ORDER = List.of("hold", "dump", "snapshot", "reconcile", "seal",
-                "aim+release", "restore", "resume");
+                "aim", "restore", "resume");
         private final Map<String, Double> ms = new LinkedHashMap<>();
         private long start;
         private long last;

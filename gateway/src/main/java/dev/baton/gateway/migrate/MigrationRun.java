@@ -182,6 +182,7 @@ final class MigrationRun {
                 boolean source = host.equals(plan.source().agentHost());
                 if (point.equals("pre-dump") && source && !frozen) {
                     // CRIU runs, the workload is not stopped yet: freeze now; a failure here aborts the dump.
+                    log.event(host + ": " + point + " (pid " + pid + ")");
                     freeze();
                     log.phase("dump", "CRIU dumps " + plan.workload() + " on " + plan.from().name());
                 } else if (point.equals("rollback") && source) {
