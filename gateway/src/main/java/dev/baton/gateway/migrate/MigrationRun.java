@@ -118,8 +118,16 @@ final class MigrationRun {
             flows.addAll(s.flows());
         }
         awaitAll(flows, Flow::freeze, "freeze");
-        hold.hold(List.of(), plan.services().stream().map(Service::target).toList());
-        log.event(flows.size() + " flows frozen, gateway → " + plan.from().name() + " held");
+        // B too: a socket rebuilt toward B before B's workload exists must not reach it — the ACK of a peer's FIN
+        // re-injected into a half-closed connection (CLOSE_WAIT) would draw a RST from B and kill the socket.
+        List<InetSocketAddress> held = new ArrayList<>();
+        for (Service s : plan.services()) {
+            held.add(s.target());
+            held.add(new InetSocketAddress(plan.to().address(), s.target().getPort()));
+        }
+        hold.hold(List.of(), held);
+        log.event(flows.size() + " flows frozen, gateway → " + plan.from().name() + " and " + plan.to().name()
+                + " held");
     }
 
     /**
