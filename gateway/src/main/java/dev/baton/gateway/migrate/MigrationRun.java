@@ -230,6 +230,10 @@ final class MigrationRun {
             } catch (RuntimeException e) {
                 LOG.warn("flow {} could not be resumed: {}", m.flow().id(), describe(e));
                 log.event("flow " + m.flow().id() + " lost: " + describe(e));
+                discard(m.rebuild());
+                // a frozen flow without an upstream would hold its peer for good: end it, the peer sees the close
+                tryJoin(m.flow().abort("its connection to " + plan.workload() + " could not be resumed on " + host
+                        + ": " + describe(e)), m.flow(), "abort");
                 continue;
             }
             tryJoin(m.flow().thaw(), m.flow(), "thaw");
@@ -240,6 +244,16 @@ final class MigrationRun {
         for (Service s : plan.services()) s.resumeNewFlows(host);
         freezeMs = (System.nanoTime() - frozenAt) / 1e6;
         log.event("thawed; " + heldBytes + " bytes were held");
+    }
+
+    /** Closes a rebuilt socket that no flow took: silently while still in repair mode, else plainly. */
+    private static void discard(SocketRebuild rebuild) {
+        rebuild.close();
+        try {
+            rebuild.socket().close();
+        } catch (RuntimeException closedAlready) {
+            // not resumed: close() above dropped it
+        }
     }
 
     private boolean runsOnSource() {

@@ -290,6 +290,12 @@ public final class Flow {
             // A rebuilt socket starts blocking; an event loop must never block on a read.
             TcpSocket.borrow(fd).configureBlocking(false);
             EpollSocketChannel ch = Sockets.upstream(new EpollSocketChannel(fd), service.timeouts().connect());
+            if (!ch.isActive()) {
+                // SO_ERROR is set (reset after its rebuild): Netty would keep it as a channel never connected,
+                // which neither reads nor closes, and the flow would wait on it for good
+                throw new IllegalStateException("adopting fd " + fd + " into flow " + id + ": the socket is not "
+                        + "connected any more (reset after it was rebuilt)");
+            }
             ch.pipeline().addLast(new UpstreamHandler(this));
             loop.register(ch).addListener(r -> {
                 if (!r.isSuccess()) {
