@@ -371,6 +371,7 @@ public final class Flow {
                 return;
             }
             upstream = ch;
+            EpollInterest.inputEnded(ch); // back in epoll with Netty's initial interest only
             open();
             f.complete(null);
         });
@@ -563,6 +564,7 @@ public final class Flow {
             }
             ((DuplexChannel) ch).shutdownOutput().addListener(s -> {
                 if (s.isSuccess()) {
+                    EpollInterest.outputShutDown(ch);
                     upFinSent = true;
                     endIfBothEnded();
                 }
@@ -577,6 +579,7 @@ public final class Flow {
             if (!f.isSuccess()) return;
             ((DuplexChannel) peer).shutdownOutput().addListener(s -> {
                 if (s.isSuccess()) {
+                    EpollInterest.outputShutDown(peer);
                     downFinSent = true;
                     endIfBothEnded();
                 }
