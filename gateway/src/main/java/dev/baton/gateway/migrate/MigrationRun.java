@@ -215,6 +215,7 @@ final class MigrationRun {
         hold.release();
         for (Flow f : flows) tryJoin(f.thaw(), f, "thaw");
         for (Service s : plan.services()) s.resumeNewFlows(plan.from().name());
+        freezeMs = (System.nanoTime() - frozenAt) / 1e6;
         return new Outcome(MigrationView.Status.ROLLED_BACK, why);
     }
 
