@@ -131,12 +131,17 @@ final class GatewayPeers implements AutoCloseable {
         });
     }
 
-    /** Polls the counters until {@code done} holds for all of them; fails at once on a bad byte. */
+    /** Polls the counters until {@code done} holds for all of them; fails at once on a bad byte or a failure. */
     List<Conn> await(String what, Duration timeout, Predicate<Conn> done) throws Exception {
+        return await(what, timeout, done, Conn::clean);
+    }
+
+    /** Polls the counters until {@code done} holds for all of them; fails at once when one is not {@code ok}. */
+    List<Conn> await(String what, Duration timeout, Predicate<Conn> done, Predicate<Conn> ok) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<Conn> all = stats();
-            List<Conn> bad = all.stream().filter(c -> !c.clean()).toList();
+            List<Conn> bad = all.stream().filter(ok.negate()).toList();
             if (!bad.isEmpty()) throw new AssertionError("peers failed while waiting until " + what + ": " + bad);
             List<Conn> notYet = all.stream().filter(done.negate()).toList();
             if (notYet.isEmpty()) return all;

@@ -241,7 +241,34 @@ public final class GatewayStage implements AutoCloseable {
         }
         List<Long> running = workloadProcesses();
         if (running.size() != 1) left.add("the workload runs as " + running.size() + " processes: " + running);
+        left.addAll(strayProcesses());
         return left;
+    }
+
+    /**
+     * Processes in a's or b's namespace other than the workload (and its launcher) and the agents this stage
+     * started: a CRIU left running, say.
+     */
+    private List<String> strayProcesses() throws IOException {
+        List<Long> agentPids = agents.values().stream().filter(a -> a instanceof AgentProcess)
+                .map(a -> ((AgentProcess) a).pid()).toList();
+        List<String> stray = new ArrayList<>();
+        for (String host : List.of("a", "b")) {
+            Object ns = Files.getAttribute(Path.of("/run/netns", lab.host(host).nsName()), "unix:ino");
+            ProcessHandle.allProcesses().forEach(p -> {
+                try {
+                    Object pns = Files.getAttribute(Path.of("/proc/" + p.pid() + "/ns/net"), "unix:ino");
+                    String cmd = cmdline(p.pid());
+                    if (pns.equals(ns) && !agentPids.contains(p.pid()) && !cmd.isEmpty()
+                            && (workloadMarker == null || !cmd.contains(workloadMarker))) {
+                        stray.add("process " + p.pid() + " in " + host + ": " + cmd.replace('\0', ' ').trim());
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // ended meanwhile, or not ours to look at
+                }
+            });
+        }
+        return stray;
     }
 
     /** The workload's record on {@code host}. */
@@ -272,15 +299,22 @@ public final class GatewayStage implements AutoCloseable {
                     home.resolve("gw/state.json")));
         }
         Path log = home.resolve("gw/gateway.log");
+        long earlier = Files.exists(log) ? Files.size(log) : 0; // a restart appends to the log of the last run
         gateway = new ProcessBuilder(baton("gateway", "--config", configFile().toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.readString(log).contains("admin API on")) {
+        while (!sinceOffset(log, earlier).contains("admin API on")) {
             if (!gateway.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("the gateway did not start: " + Files.readString(log));
             }
             Thread.sleep(20);
         }
+    }
+
+    private static String sinceOffset(Path file, long offset) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                StandardCharsets.UTF_8);
     }
 
     /** Stops the gateway process (SIGTERM: a graceful close) and waits for it. */
