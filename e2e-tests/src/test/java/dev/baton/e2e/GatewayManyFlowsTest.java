@@ -163,6 +163,34 @@ class GatewayManyFlowsTest {
     }
 
     /**
+     * Not a migration — the data path's half-close under backpressure: peers that stopped reading fill every queue
+     * both ways, then read again and half-close at once, while tens of megabytes of echo are still owed to them.
+     * The gateway passes each FIN on after the peer's last byte and keeps delivering the echo to the half-closed
+     * peer, then the workload's FIN. (On Netty 4.2.18 this lost the echo's tail before {@code EpollInterest}.)
+     */
+    @Test
+    void peersThatHalfCloseWithMegabytesOfEchoStillOwedGetEveryByteThenTheEnd() throws Exception {
+        stage.startPythonWorkload();
+        stage.startGateway();
+        GatewayPeers peers = stage.peers();
+        Path control = tmp.resolve("control.pcap");
+        try (WireCapture handshakes = WireCapture.start(stage.lab.host("peer").netns(), "eth0",
+                "tcp port " + GatewayStage.SERVICE_PORT + " and tcp[tcpflags] & (tcp-fin|tcp-rst) != 0", control)) {
+            List<Integer> stall = peers.open(Kind.STALL, 3);
+            Map<Integer, Long> stalled = awaitStalled(peers);
+            peers.drain();
+            peers.finish(stall);
+            List<Conn> done = peers.await("every echo came back whole, then the end", Duration.ofSeconds(30),
+                    Conn::complete);
+            System.out.printf("half-closed with %s bytes queued; echoed in all %s%n", stalled.values(),
+                    done.stream().map(Conn::read).toList());
+        }
+        WireReport flags = WireAudit.analyze(control, stage.service());
+        assertEquals(0, flags.rstCount(), "no RST either way: " + flags);
+        assertEquals(List.of(), stage.leftovers());
+    }
+
+    /**
      * Waits until every STALL writer is blocked: its count stops moving, every queue from the peer to the workload
      * and back is full.
      */
