@@ -127,8 +127,16 @@ final class MigrationRun {
             flows.addAll(s.flows());
         }
         awaitAll(flows, Flow::freeze, "freeze");
-        hold.hold(List.of(), plan.services().stream().map(Service::target).toList());
-        log.event(flows.size() + " flows frozen, gateway → " + plan.from().name() + " held");
+        // B too: a socket rebuilt toward B before B's workload exists must not reach it — the ACK of a peer's FIN
+        // re-injected into a half-closed connection (CLOSE_WAIT) would draw a RST from B and kill the socket.
+        List<InetSocketAddress> held = new ArrayList<>();
+        for (Service s : plan.services()) {
+            held.add(s.target());
+            held.add(new InetSocketAddress(plan.to().address(), s.target().getPort()));
+        }
+        hold.hold(List.of(), held);
+        log.event(flows.size() + " flows frozen, gateway → " + plan.from().name() + " and " + plan.to().name()
+                + " held");
     }
 
     /**
@@ -227,6 +235,7 @@ final class MigrationRun {
         hold.release();
         for (Flow f : flows) tryJoin(f.thaw(), f, "thaw");
         for (Service s : plan.services()) s.resumeNewFlows(plan.from().name());
+        freezeMs = (System.nanoTime() - frozenAt) / 1e6;
         return new Outcome(MigrationView.Status.ROLLED_BACK, why);
     }
 
@@ -267,8 +276,20 @@ final class MigrationRun {
         lost.add(m.flow());
         LOG.warn("flow {} could not be resumed: {}", m.flow().id(), describe(e));
         log.event("flow " + m.flow().id() + " lost: " + describe(e));
-        m.rebuild().close();
-        m.flow().abort("its connection to " + plan.workload() + " could not be resumed: " + describe(e));
+        discard(m.rebuild());
+        // a frozen flow without an upstream would hold its peer for good: end it, the peer sees the close
+        tryJoin(m.flow().abort("its connection to " + plan.workload() + " could not be resumed: " + describe(e)),
+                m.flow(), "abort");
+    }
+
+    /** Closes a rebuilt socket that no flow took: silently while still in repair mode, else plainly. */
+    private static void discard(SocketRebuild rebuild) {
+        rebuild.close();
+        try {
+            rebuild.socket().close();
+        } catch (RuntimeException closedAlready) {
+            // not resumed: close() above dropped it
+        }
     }
 
     private boolean runsOnSource() {

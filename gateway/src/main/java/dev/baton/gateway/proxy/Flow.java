@@ -290,6 +290,12 @@ public final class Flow {
             // A rebuilt socket starts blocking; an event loop must never block on a read.
             TcpSocket.borrow(fd).configureBlocking(false);
             EpollSocketChannel ch = Sockets.upstream(new EpollSocketChannel(fd), service.timeouts().connect());
+            if (!ch.isActive()) {
+                // SO_ERROR is set (reset after its rebuild): Netty would keep it as a channel never connected,
+                // which neither reads nor closes, and the flow would wait on it for good
+                throw new IllegalStateException("adopting fd " + fd + " into flow " + id + ": the socket is not "
+                        + "connected any more (reset after it was rebuilt)");
+            }
             ch.pipeline().addLast(new UpstreamHandler(this));
             loop.register(ch).addListener(r -> {
                 if (!r.isSuccess()) {
@@ -365,6 +371,7 @@ public final class Flow {
                 return;
             }
             upstream = ch;
+            EpollInterest.inputEnded(ch); // back in epoll with Netty's initial interest only
             open();
             f.complete(null);
         });
@@ -557,6 +564,7 @@ public final class Flow {
             }
             ((DuplexChannel) ch).shutdownOutput().addListener(s -> {
                 if (s.isSuccess()) {
+                    EpollInterest.outputShutDown(ch);
                     upFinSent = true;
                     endIfBothEnded();
                 }
@@ -571,6 +579,7 @@ public final class Flow {
             if (!f.isSuccess()) return;
             ((DuplexChannel) peer).shutdownOutput().addListener(s -> {
                 if (s.isSuccess()) {
+                    EpollInterest.outputShutDown(peer);
                     downFinSent = true;
                     endIfBothEnded();
                 }

@@ -30,7 +30,10 @@ final class PeerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ChannelInputShutdownEvent.INSTANCE) flow.peerInputEnded();
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            EpollInterest.inputEnded(ctx.channel());
+            flow.peerInputEnded();
+        }
     }
 
     @Override

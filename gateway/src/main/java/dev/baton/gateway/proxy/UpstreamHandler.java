@@ -29,7 +29,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ChannelInputShutdownEvent.INSTANCE) flow.upstreamInputEnded(ctx.channel());
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            EpollInterest.inputEnded(ctx.channel());
+            flow.upstreamInputEnded(ctx.channel());
+        }
     }
 
     @Override
