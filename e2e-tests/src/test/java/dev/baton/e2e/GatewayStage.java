@@ -207,9 +207,24 @@ public final class GatewayStage implements AutoCloseable {
         if (workloadMarker == null) return List.of();
         return ProcessHandle.allProcesses().filter(p -> {
             String cmdline = cmdline(p.pid());
+            // not its launcher's steps (as Workloads sees them): setsid, nsenter, unshare, the shell prelude
             return cmdline.contains(workloadMarker) && !cmdline.startsWith("unshare\0")
-                    && !cmdline.startsWith("nsenter\0");
+                    && !cmdline.startsWith("nsenter\0") && !cmdline.startsWith("setsid\0")
+                    && !cmdline.contains("\0baton-run\0");
         }).map(ProcessHandle::pid).toList();
+    }
+
+    /** The lab host whose network namespace {@code pid} is in, or "another namespace". */
+    private String hostOf(long pid) {
+        try {
+            Object ns = Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino");
+            for (NetnsLab.Host h : lab.hosts()) {
+                if (ns.equals(Files.getAttribute(Path.of("/run/netns", h.nsName()), "unix:ino"))) return h.name();
+            }
+        } catch (IOException | RuntimeException gone) {
+            return "(gone)";
+        }
+        return "another namespace";
     }
 
     private static String cmdline(long pid) {
@@ -240,7 +255,13 @@ public final class GatewayStage implements AutoCloseable {
             }
         }
         List<Long> running = workloadProcesses();
-        if (running.size() != 1) left.add("the workload runs as " + running.size() + " processes: " + running);
+        if (running.size() != 1) {
+            left.add("the workload runs as " + running.size() + " processes: " + running.stream()
+                    .map(pid -> pid + " in " + hostOf(pid) + " (parent " + ProcessHandle.of(pid)
+                            .flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) + "): "
+                            + cmdline(pid).replace('\0', ' ').trim())
+                    .toList());
+        }
         left.addAll(strayProcesses());
         return left;
     }
