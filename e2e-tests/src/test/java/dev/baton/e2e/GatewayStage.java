@@ -42,8 +42,11 @@ import java.util.regex.Pattern;
  * The gateway lab: a peer host, the gateway's host, and hosts a and b with an agent each (in this JVM, each in its
  * namespace, with its own workloads and images), all in 198.18.0.0/15. The gateway runs as {@code baton gateway
  * --config FILE} in its namespace, a separate process as in production; {@code baton migrate} runs there too,
- * against the gateway's loopback admin API. The workload is EchoCounter on a, behind service "echo" on the
- * gateway's port {@link #SERVICE_PORT}.
+ * against the gateway's loopback admin API. The workload — EchoCounter, or {@code gateway-workload.py} — starts on
+ * a, behind service "echo" on the gateway's port {@link #SERVICE_PORT}. For fault tests an agent can be replaced by
+ * one whose checkpoint service is wrapped (to act at a point of a restore) or by a {@code baton agent} process (to
+ * be killed). {@link #leftovers()} says what a test must not leave behind; {@link #diagnostics()} what to read when
+ * it fails.
  */
 public final class GatewayStage implements AutoCloseable {
     public static final int SERVICE_PORT = 9000;
