@@ -1,5 +1,6 @@
 package dev.baton.e2e;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -19,8 +20,7 @@ import dev.baton.gateway.migrate.MigrationView;
 import dev.baton.gateway.proxy.FlowView;
 import dev.baton.netns.NetnsLab;
 import dev.baton.socket.StateJson;
-
-import com.fasterxml.jackson.core.type.TypeReference;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,8 +33,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
@@ -435,8 +437,8 @@ public final class GatewayStage implements AutoCloseable {
         if (v.result() != null) {
             StringBuilder phases = new StringBuilder();
             v.result().phasesMs().forEach((k, ms) -> phases.append(phases.isEmpty() ? "" : ", ")
-                    .append(k).append(' ').append(String.format(java.util.Locale.ROOT, "%.1f", ms)));
-            s.append(String.format(java.util.Locale.ROOT, ": freeze %.1f ms (%s), %d flows, %d bytes held",
+                    .append(k).append(' ').append(String.format(Locale.ROOT, "%.1f", ms)));
+            s.append(String.format(Locale.ROOT, ": freeze %.1f ms (%s), %d flows, %d bytes held",
                     v.result().freezeMs(), phases, v.result().flows(), v.result().heldBytes()));
         }
         if (v.error() != null) s.append(" — ").append(v.error());
@@ -493,8 +495,7 @@ public final class GatewayStage implements AutoCloseable {
      * Prints {@link #diagnostics()} when a test fails, right after the test method (before {@code @AfterEach}
      * closes the stage): {@code @RegisterExtension} it with the test's stage.
      */
-    static org.junit.jupiter.api.extension.AfterTestExecutionCallback printOnFailure(
-            java.util.function.Supplier<GatewayStage> stage) {
+    static AfterTestExecutionCallback printOnFailure(Supplier<GatewayStage> stage) {
         return context -> {
             GatewayStage s = stage.get();
             if (s != null && context.getExecutionException().isPresent()) {
