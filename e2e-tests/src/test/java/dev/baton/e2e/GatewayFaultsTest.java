@@ -126,6 +126,7 @@ class GatewayFaultsTest {
         try (CorruptingRelay relay = CorruptingRelay.start(stage.lab.host("b").netns(), relayAt,
                 stage.agentAddress("b"), 256 << 10)) {
             stage.agentInConfig("b", relayAt);
+            GatewayStage.AgentProcess agentB = stage.startAgentProcess("b"); // its log tells who caught it
             stage.startPythonWorkload();
             stage.startGateway();
             GatewayPeers peers = streaming();
@@ -136,6 +137,8 @@ class GatewayFaultsTest {
             assertEquals(1, m.exitCode(), m.err());
             assertEquals(MigrationView.Status.ROLLED_BACK, m.view().status(), m.view().toString());
             assertTrue(m.view().error().contains("restored on a"), m.view().error());
+            assertTrue(Files.readString(agentB.log()).contains("bad_record_mac"),
+                    "b's TLS refused the corrupted record (bad_record_mac): " + Files.readString(agentB.log()));
 
             assertServedBy("a", peers);
             assertFalse(stage.workloads.get("b").find(GatewayStage.WORKLOAD).isPresent(), "nothing was restored on b");

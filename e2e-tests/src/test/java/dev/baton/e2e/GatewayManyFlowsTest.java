@@ -7,6 +7,7 @@ import dev.baton.e2e.GatewayPeers.Conn;
 import dev.baton.e2e.GatewayPeers.Kind;
 import dev.baton.gateway.migrate.MigrationView;
 import dev.baton.gateway.proxy.FlowView;
+import dev.baton.socket.StateJson;
 import dev.baton.socket.audit.WireAudit;
 import dev.baton.socket.audit.WireCapture;
 import dev.baton.socket.audit.WireReport;
@@ -81,7 +82,7 @@ class GatewayManyFlowsTest {
             List<Integer> bulk = new ArrayList<>(peers.open(Kind.BULK, BULK_1MB, 1_000_000));
             bulk.addAll(peers.open(Kind.BULK, BULK_5MB, 5_000_000));
             List<Integer> stall = peers.open(Kind.STALL, STALL);
-            List<Integer> tail = peers.open(Kind.TAIL, TAIL, TAIL_UP, TAIL_BYTES, TAIL_RATE);
+            peers.open(Kind.TAIL, TAIL, TAIL_UP, TAIL_BYTES, TAIL_RATE); // they half-close at once
             List<Integer> first = peers.open(Kind.FIRST, FIRST, GREETING, FIRST_RATE);
             peers.ping();
 
@@ -105,15 +106,16 @@ class GatewayManyFlowsTest {
             peers.ping();
             Thread.sleep(300);
             MigrationView back = stage.migrateOk("a");
-            assertEquals(100, back.result().flows(), "every flow moved back");
 
             List<FlowView> after = stage.flows();
             List<Conn> open = peers.stats();
             long tailsDone = open.stream().filter(c -> c.kind() == Kind.TAIL && c.complete()).count();
+            assertTrue(back.result().flows() >= 100 - tailsDone, "every flow moved back (but TAIL ones that had "
+                    + "ended, " + tailsDone + " now): " + back.result().flows());
             assertEquals(100 - tailsDone, after.size(), "every connection is still open at the gateway, but for "
                     + tailsDone + " TAIL connections that ended after their whole tail: " + after);
             InetSocketAddress onA = new InetSocketAddress(stage.lab.host("a").address(), GatewayStage.PORT);
-            assertTrue(after.stream().allMatch(f -> f.upstreamRemote().equals(dev.baton.socket.StateJson.format(onA))),
+            assertTrue(after.stream().allMatch(f -> f.upstreamRemote().equals(StateJson.format(onA))),
                     "every flow is served by a again: " + after);
             assertTrue(open.stream().noneMatch(c -> c.kind() != Kind.FIRST && c.kind() != Kind.TAIL && c.eof()),
                     "no echo connection ended: " + open);
@@ -141,7 +143,6 @@ class GatewayManyFlowsTest {
                 assertEquals(c.written() + " " + c.crc(), received.get(Integer.toString(c.id())),
                         "the workload got every byte of FIRST connection " + c.id() + " after it had half-closed");
             }
-            assertTrue(first.size() == FIRST && tail.size() == TAIL);
             assertTrue(ProcessMigrationScenario.countsOn(ProcessMigrationScenario.ticks(w)), "the ticks went on");
             assertTrue(ProcessMigrationScenario.startedOnce(w), "never restarted");
         } finally {

@@ -110,6 +110,7 @@ class GatewayMigrationTest {
         assertTrue(stats.clean(), stats.toString());
         assertTrue(stats.read() > before.read(), "the echo still flows: " + before + " then " + stats);
         assertTrue(first.rootPid() > 0);
+        assertEquals(List.of(), stage.leftovers());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.baton.e2e;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -19,8 +20,7 @@ import dev.baton.gateway.migrate.MigrationView;
 import dev.baton.gateway.proxy.FlowView;
 import dev.baton.netns.NetnsLab;
 import dev.baton.socket.StateJson;
-
-import com.fasterxml.jackson.core.type.TypeReference;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,8 +33,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
@@ -42,8 +44,11 @@ import java.util.regex.Pattern;
  * The gateway lab: a peer host, the gateway's host, and hosts a and b with an agent each (in this JVM, each in its
  * namespace, with its own workloads and images), all in 198.18.0.0/15. The gateway runs as {@code baton gateway
  * --config FILE} in its namespace, a separate process as in production; {@code baton migrate} runs there too,
- * against the gateway's loopback admin API. The workload is EchoCounter on a, behind service "echo" on the
- * gateway's port {@link #SERVICE_PORT}.
+ * against the gateway's loopback admin API. The workload — EchoCounter, or {@code gateway-workload.py} — starts on
+ * a, behind service "echo" on the gateway's port {@link #SERVICE_PORT}. For fault tests an agent can be replaced by
+ * one whose checkpoint service is wrapped (to act at a point of a restore) or by a {@code baton agent} process (to
+ * be killed). {@link #leftovers()} says what a test must not leave behind; {@link #diagnostics()} what to read when
+ * it fails.
  */
 public final class GatewayStage implements AutoCloseable {
     public static final int SERVICE_PORT = 9000;
@@ -207,9 +212,24 @@ public final class GatewayStage implements AutoCloseable {
         if (workloadMarker == null) return List.of();
         return ProcessHandle.allProcesses().filter(p -> {
             String cmdline = cmdline(p.pid());
+            // not its launcher's steps (as Workloads sees them): setsid, nsenter, unshare, the shell prelude
             return cmdline.contains(workloadMarker) && !cmdline.startsWith("unshare\0")
-                    && !cmdline.startsWith("nsenter\0");
+                    && !cmdline.startsWith("nsenter\0") && !cmdline.startsWith("setsid\0")
+                    && !cmdline.contains("\0baton-run\0");
         }).map(ProcessHandle::pid).toList();
+    }
+
+    /** The lab host whose network namespace {@code pid} is in, or "another namespace". */
+    private String hostOf(long pid) {
+        try {
+            Object ns = Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino");
+            for (NetnsLab.Host h : lab.hosts()) {
+                if (ns.equals(Files.getAttribute(Path.of("/run/netns", h.nsName()), "unix:ino"))) return h.name();
+            }
+        } catch (IOException | RuntimeException gone) {
+            return "(gone)";
+        }
+        return "another namespace";
     }
 
     private static String cmdline(long pid) {
@@ -240,7 +260,13 @@ public final class GatewayStage implements AutoCloseable {
             }
         }
         List<Long> running = workloadProcesses();
-        if (running.size() != 1) left.add("the workload runs as " + running.size() + " processes: " + running);
+        if (running.size() != 1) {
+            left.add("the workload runs as " + running.size() + " processes: " + running.stream()
+                    .map(pid -> pid + " in " + hostOf(pid) + " (parent " + ProcessHandle.of(pid)
+                            .flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) + "): "
+                            + cmdline(pid).replace('\0', ' ').trim())
+                    .toList());
+        }
         left.addAll(strayProcesses());
         return left;
     }
@@ -411,8 +437,8 @@ public final class GatewayStage implements AutoCloseable {
         if (v.result() != null) {
             StringBuilder phases = new StringBuilder();
             v.result().phasesMs().forEach((k, ms) -> phases.append(phases.isEmpty() ? "" : ", ")
-                    .append(k).append(' ').append(String.format(java.util.Locale.ROOT, "%.1f", ms)));
-            s.append(String.format(java.util.Locale.ROOT, ": freeze %.1f ms (%s), %d flows, %d bytes held",
+                    .append(k).append(' ').append(String.format(Locale.ROOT, "%.1f", ms)));
+            s.append(String.format(Locale.ROOT, ": freeze %.1f ms (%s), %d flows, %d bytes held",
                     v.result().freezeMs(), phases, v.result().flows(), v.result().heldBytes()));
         }
         if (v.error() != null) s.append(" — ").append(v.error());
@@ -469,8 +495,7 @@ public final class GatewayStage implements AutoCloseable {
      * Prints {@link #diagnostics()} when a test fails, right after the test method (before {@code @AfterEach}
      * closes the stage): {@code @RegisterExtension} it with the test's stage.
      */
-    static org.junit.jupiter.api.extension.AfterTestExecutionCallback printOnFailure(
-            java.util.function.Supplier<GatewayStage> stage) {
+    static AfterTestExecutionCallback printOnFailure(Supplier<GatewayStage> stage) {
         return context -> {
             GatewayStage s = stage.get();
             if (s != null && context.getExecutionException().isPresent()) {

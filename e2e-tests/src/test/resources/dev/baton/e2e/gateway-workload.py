@@ -24,6 +24,14 @@ import zlib
 MASK = (1 << 64) - 1
 echoed = 0
 echoed_lock = threading.Lock()
+out_lock = threading.Lock()
+
+
+def say(line):
+    """One whole line on stdout: print() from several threads can interleave a line and its newline."""
+    with out_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def word(stream, k):
@@ -84,7 +92,7 @@ def first_close(conn, stream, n, tag):
             break
         count += len(data)
         crc = zlib.crc32(data, crc)
-    print("received %s %d %d" % (tag, count, crc), flush=True)
+    say("received %s %d %d" % (tag, count, crc))
 
 
 def serve(conn):
@@ -101,9 +109,9 @@ def serve(conn):
         elif mode == "FIRST":
             first_close(conn, int(words[1]), int(words[2]), words[3].decode())
         else:
-            print("unknown mode %r" % mode, flush=True)
+            say("unknown mode %r" % mode)
     except OSError as e:
-        print("connection ended: %s" % e, flush=True)
+        say("connection ended: %s" % e)
     finally:
         conn.close()
 
@@ -117,7 +125,7 @@ def main():
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind((host, int(port)))
     server.listen(512)
-    print("LISTENING %s" % sys.argv[1], flush=True)
+    say("LISTENING %s" % sys.argv[1])
 
     def accept():
         while True:
@@ -127,7 +135,7 @@ def main():
     threading.Thread(target=accept, daemon=True).start()
     tick = 0
     while True:
-        print("tick %d echoed %d" % (tick, echoed), flush=True)
+        say("tick %d echoed %d" % (tick, echoed))
         tick += 1
         time.sleep(0.1)
 
