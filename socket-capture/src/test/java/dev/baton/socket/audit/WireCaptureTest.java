@@ -51,8 +51,11 @@ class WireCaptureTest {
 
             assertTrue(stats.captured() > 0, stats.toString());
             assertEquals(0, stats.dropped(), stats.toString());
-            assertEquals(MIB, r.fromPeer().payloadBytes(), r.summary());
-            assertEquals(MIB, r.toPeer().payloadBytes(), r.summary());
+            // Payload bytes count retransmissions too: exactly a MiB each way unless the kernel retransmitted.
+            for (DirectionReport d : java.util.List.of(r.fromPeer(), r.toPeer())) {
+                if (d.retransmissions() == 0) assertEquals(MIB, d.payloadBytes(), r.summary());
+                else assertTrue(d.payloadBytes() > MIB, r.summary());
+            }
             assertEquals(0, r.rstCount(), r.summary());
             assertEquals(0, r.toPeer().holes() + r.fromPeer().holes(), r.summary());
             assertEquals(1, r.toPeer().finCount(), r.summary());
