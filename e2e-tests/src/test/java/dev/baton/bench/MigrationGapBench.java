@@ -1,9 +1,10 @@
 package dev.baton.bench;
 
+import dev.baton.demo.GatewayLab;
+
 import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.demo.EndpointProcess;
-import dev.baton.e2e.GatewayStage;
 import dev.baton.netns.NetNamespace;
 import dev.baton.socket.StateJson;
 
@@ -44,8 +45,8 @@ import java.util.function.ToDoubleFunction;
  * </pre>
  */
 public final class MigrationGapBench {
-    static final int PORT = GatewayStage.PORT;
-    static final String WORKLOAD = GatewayStage.WORKLOAD;
+    static final int PORT = GatewayLab.PORT;
+    static final String WORKLOAD = GatewayLab.WORKLOAD;
     /** The single connection's stream each way: 200 chunks of 512 bytes a second, as in proxy-migration.md. */
     private static final int ONE_RATE = 102_400;
     private static final int FLEET_MESSAGES_PER_S = 20;

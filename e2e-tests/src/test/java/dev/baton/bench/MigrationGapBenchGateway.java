@@ -1,7 +1,8 @@
 package dev.baton.bench;
 
+import dev.baton.demo.GatewayLab;
+
 import dev.baton.ckpt.workload.Workload;
-import dev.baton.e2e.GatewayStage;
 import dev.baton.gateway.migrate.MigrationResult;
 import dev.baton.gateway.migrate.MigrationResult.FlowGap;
 import dev.baton.gateway.migrate.MigrationView;
@@ -19,24 +20,24 @@ import java.util.stream.Stream;
 
 /**
  * The lane under test of {@link MigrationGapBench}: the echo workload behind Baton's gateway in
- * {@link GatewayStage} (peer, gw, a, b; agents a and b in this JVM, the gateway a process of its own), moved by
+ * {@link GatewayLab} (peer, gw, a, b; agents a and b in this JVM, the gateway a process of its own), moved by
  * {@code baton migrate --json}. The peers connect to the gateway's service address; the workload moves between
  * hosts with different IPs. A move's phases are the gateway's own ({@code result().phasesMs()}), plus where the time
  * of its dump and ship phases goes ({@link #insidePhases}).
  */
 final class MigrationGapBenchGateway implements MigrationGapBench.Lane {
-    private final GatewayStage stage;
+    private final GatewayLab stage;
     private String at = "a";
 
-    private MigrationGapBenchGateway(GatewayStage stage) {
+    private MigrationGapBenchGateway(GatewayLab stage) {
         this.stage = stage;
     }
 
     /** The stage in {@code home}, the echo workload on a, and the gateway in front of it. */
     static MigrationGapBenchGateway create(Path home) throws Exception {
-        GatewayStage stage = GatewayStage.create(home);
+        GatewayLab stage = GatewayLab.create(home);
         try {
-            Workload w = stage.startWorkload(MigrationGapBenchEcho.command(GatewayStage.PORT));
+            Workload w = stage.startWorkload(MigrationGapBenchEcho.command(GatewayLab.PORT));
             MigrationGapBenchEcho.awaitListening(w);
             stage.startGateway();
             return new MigrationGapBenchGateway(stage);
@@ -78,7 +79,7 @@ final class MigrationGapBenchGateway implements MigrationGapBench.Lane {
     @Override
     public MigrationGapBench.Move migrate(String to) throws Exception {
         long t0 = System.nanoTime();
-        GatewayStage.Migrated m = stage.migrate(to);
+        GatewayLab.Migrated m = stage.migrate(to);
         double wall = (System.nanoTime() - t0) / 1e6;
         if (m.exitCode() != 0 || m.view() == null || m.view().status() != MigrationView.Status.SUCCEEDED) {
             String log = stage.gatewayLog();

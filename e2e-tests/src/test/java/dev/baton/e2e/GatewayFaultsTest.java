@@ -1,5 +1,7 @@
 package dev.baton.e2e;
 
+import dev.baton.demo.GatewayLab;
+
 import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.workload.Workloads;
 import dev.baton.demo.ProcessMigrationScenario;
@@ -46,9 +48,9 @@ class GatewayFaultsTest {
 
     @TempDir
     Path tmp;
-    private GatewayStage stage;
+    private GatewayLab stage;
     @RegisterExtension
-    final AfterTestExecutionCallback diagnostics = GatewayStage.printOnFailure(() -> stage);
+    final AfterTestExecutionCallback diagnostics = LabDiagnostics.printOnFailure(() -> stage);
 
     @BeforeAll
     static void warmUp() {
@@ -57,7 +59,7 @@ class GatewayFaultsTest {
 
     @BeforeEach
     void lab() throws Exception {
-        stage = GatewayStage.create(tmp);
+        stage = GatewayLab.create(tmp);
     }
 
     @AfterEach
@@ -72,7 +74,7 @@ class GatewayFaultsTest {
      */
     @Test
     void whenTheTargetAgentDiesMidRestoreTheWorkloadIsRestoredOnAAndTheStreamsGoOn() throws Exception {
-        GatewayStage.AgentProcess agentB = stage.startAgentProcess("b");
+        GatewayLab.AgentProcess agentB = stage.startAgentProcess("b");
         stage.startPythonWorkload();
         stage.startGateway();
         GatewayPeers peers = streaming();
@@ -87,14 +89,14 @@ class GatewayFaultsTest {
                 // interrupted: the migration ended first
             }
         });
-        GatewayStage.Migrated m;
+        GatewayLab.Migrated m;
         try {
             m = stage.migrate("b");
         } finally {
             killer.interrupt();
             killer.join(5_000);
         }
-        System.out.println(m.view() == null ? m.err() : GatewayStage.figures(m.view()));
+        System.out.println(m.view() == null ? m.err() : GatewayLab.figures(m.view()));
         assertTrue(killedAt.get() > 0, "agent b was killed while restoring");
         assertEquals(1, m.exitCode(), m.err());
         assertEquals(MigrationView.Status.ROLLED_BACK, m.view().status(), m.view().toString());
@@ -126,13 +128,13 @@ class GatewayFaultsTest {
         try (CorruptingRelay relay = CorruptingRelay.start(stage.lab.host("b").netns(), relayAt,
                 stage.agentAddress("b"), 256 << 10)) {
             stage.agentInConfig("b", relayAt);
-            GatewayStage.AgentProcess agentB = stage.startAgentProcess("b"); // its log tells who caught it
+            GatewayLab.AgentProcess agentB = stage.startAgentProcess("b"); // its log tells who caught it
             stage.startPythonWorkload();
             stage.startGateway();
             GatewayPeers peers = streaming();
 
-            GatewayStage.Migrated m = stage.migrate("b");
-            System.out.println(m.view() == null ? m.err() : GatewayStage.figures(m.view()));
+            GatewayLab.Migrated m = stage.migrate("b");
+            System.out.println(m.view() == null ? m.err() : GatewayLab.figures(m.view()));
             assertTrue(relay.flipped(), "the relay corrupted the stream to b");
             assertEquals(1, m.exitCode(), m.err());
             assertEquals(MigrationView.Status.ROLLED_BACK, m.view().status(), m.view().toString());
@@ -141,7 +143,7 @@ class GatewayFaultsTest {
                     "b's TLS refused the corrupted record (bad_record_mac): " + Files.readString(agentB.log()));
 
             assertServedBy("a", peers);
-            assertFalse(stage.workloads.get("b").find(GatewayStage.WORKLOAD).isPresent(), "nothing was restored on b");
+            assertFalse(stage.workloads.get("b").find(GatewayLab.WORKLOAD).isPresent(), "nothing was restored on b");
             assertStreamsGoOnAndEndClean(peers);
             assertEquals(List.of(), stage.leftovers());
         }
@@ -158,15 +160,15 @@ class GatewayFaultsTest {
         stage.startGateway();
         GatewayPeers peers = streaming();
         Process socat = new ProcessBuilder(stage.lab.host("b").command("socat",
-                "TCP-LISTEN:" + GatewayStage.PORT + ",reuseaddr,fork", "EXEC:cat"))
+                "TCP-LISTEN:" + GatewayLab.PORT + ",reuseaddr,fork", "EXEC:cat"))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("socat.log").toFile()).start();
         try {
-            awaitListening("b", GatewayStage.PORT);
-            GatewayStage.Migrated m = stage.migrate("b");
+            awaitListening("b", GatewayLab.PORT);
+            GatewayLab.Migrated m = stage.migrate("b");
             System.out.println("refused: " + m.err().strip());
             assertEquals(1, m.exitCode());
             assertNull(m.view(), "no migration view: it never started");
-            String where = stage.lab.host("b").address().getHostAddress() + ":" + GatewayStage.PORT;
+            String where = stage.lab.host("b").address().getHostAddress() + ":" + GatewayLab.PORT;
             assertTrue(m.err().contains("port taken on b") && m.err().contains(where), m.err());
             assertEquals(List.of(), stage.migrations(), "no migration was started");
             assertTrue(stage.flows().stream().allMatch(f -> f.state() == dev.baton.gateway.proxy.Flow.State.OPEN),
@@ -227,8 +229,8 @@ class GatewayFaultsTest {
         stage.startGateway();
         GatewayPeers peers = streaming();
 
-        GatewayStage.Migrated m = stage.migrate("b");
-        System.out.println(m.view() == null ? m.err() : GatewayStage.figures(m.view()));
+        GatewayLab.Migrated m = stage.migrate("b");
+        System.out.println(m.view() == null ? m.err() : GatewayLab.figures(m.view()));
         assertEquals(1, m.exitCode(), m.err());
         assertEquals(MigrationView.Status.ROLLED_BACK, m.view().status(), m.view().toString());
         assertTrue(m.view().error().contains("dump on a failed"), m.view().error());
@@ -245,7 +247,7 @@ class GatewayFaultsTest {
 
     /** Three checked connections through the gateway: two streaming echoes and an idle one. */
     private GatewayPeers streaming() throws Exception {
-        GatewayPeers peers = stage.peers();
+        GatewayPeers peers = GatewayPeers.start(stage);
         peers.open(Kind.BULK, 2, RATE);
         peers.open(Kind.IDLE, 1);
         peers.await("the echo flows", Duration.ofSeconds(10), c -> c.kind() != Kind.BULK || c.read() > 0);
@@ -270,7 +272,7 @@ class GatewayFaultsTest {
 
     /** Every flow's upstream is the workload's port on {@code host}. */
     private void assertServedBy(String host, GatewayPeers peers) throws Exception {
-        InetSocketAddress at = new InetSocketAddress(stage.lab.host(host).address(), GatewayStage.PORT);
+        InetSocketAddress at = new InetSocketAddress(stage.lab.host(host).address(), GatewayLab.PORT);
         List<FlowView> flows = stage.flows();
         assertEquals(peers.stats().size(), flows.size(), "every connection still has its flow: " + flows);
         for (FlowView f : flows) assertEquals(StateJson.format(at), f.upstreamRemote(), "served by " + host + ": " + f);

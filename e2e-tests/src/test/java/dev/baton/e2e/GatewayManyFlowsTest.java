@@ -1,5 +1,7 @@
 package dev.baton.e2e;
 
+import dev.baton.demo.GatewayLab;
+
 import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.demo.ProcessMigrationScenario;
@@ -46,9 +48,9 @@ class GatewayManyFlowsTest {
 
     @TempDir
     Path tmp;
-    private GatewayStage stage;
+    private GatewayLab stage;
     @RegisterExtension
-    final AfterTestExecutionCallback diagnostics = GatewayStage.printOnFailure(() -> stage);
+    final AfterTestExecutionCallback diagnostics = LabDiagnostics.printOnFailure(() -> stage);
 
     @BeforeAll
     static void warmUp() {
@@ -57,7 +59,7 @@ class GatewayManyFlowsTest {
 
     @BeforeEach
     void lab() throws Exception {
-        stage = GatewayStage.create(tmp);
+        stage = GatewayLab.create(tmp);
     }
 
     @AfterEach
@@ -69,12 +71,12 @@ class GatewayManyFlowsTest {
     void aHundredConnectionsOfEveryKindFollowTheWorkloadAToBAndBackWithEveryByteAndNoReset() throws Exception {
         stage.startPythonWorkload();
         stage.startGateway();
-        GatewayPeers peers = stage.peers();
+        GatewayPeers peers = GatewayPeers.start(stage);
         var peerNs = stage.lab.host("peer").netns();
         Path control = tmp.resolve("control.pcap");
         Path sample = tmp.resolve("sample.pcap");
         WireCapture handshakes = WireCapture.start(peerNs, "eth0",
-                "tcp port " + GatewayStage.SERVICE_PORT + " and tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0", control);
+                "tcp port " + GatewayLab.SERVICE_PORT + " and tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0", control);
         WireCapture wire = null;
         Map<Kind, Conn> sampled = new HashMap<>();
         try {
@@ -99,7 +101,7 @@ class GatewayManyFlowsTest {
             // one connection of each kind on the wire in full, for holes and duplicates
             for (Conn c : peers.stats()) sampled.putIfAbsent(c.kind(), c);
             wire = WireCapture.start(peerNs, "eth0", sampled.values().stream().map(c -> "port " + c.port())
-                    .collect(Collectors.joining(" or ", "tcp port " + GatewayStage.SERVICE_PORT + " and (", ")")), sample);
+                    .collect(Collectors.joining(" or ", "tcp port " + GatewayLab.SERVICE_PORT + " and (", ")")), sample);
 
             MigrationView there = stage.migrateOk("b");
             assertEquals(100, there.result().flows(), "every flow moved");
@@ -114,7 +116,7 @@ class GatewayManyFlowsTest {
                     + "ended, " + tailsDone + " now): " + back.result().flows());
             assertEquals(100 - tailsDone, after.size(), "every connection is still open at the gateway, but for "
                     + tailsDone + " TAIL connections that ended after their whole tail: " + after);
-            InetSocketAddress onA = new InetSocketAddress(stage.lab.host("a").address(), GatewayStage.PORT);
+            InetSocketAddress onA = new InetSocketAddress(stage.lab.host("a").address(), GatewayLab.PORT);
             assertTrue(after.stream().allMatch(f -> f.upstreamRemote().equals(StateJson.format(onA))),
                     "every flow is served by a again: " + after);
             assertTrue(open.stream().noneMatch(c -> c.kind() != Kind.FIRST && c.kind() != Kind.TAIL && c.eof()),
@@ -173,10 +175,10 @@ class GatewayManyFlowsTest {
     void peersThatHalfCloseWithMegabytesOfEchoStillOwedGetEveryByteThenTheEnd() throws Exception {
         stage.startPythonWorkload();
         stage.startGateway();
-        GatewayPeers peers = stage.peers();
+        GatewayPeers peers = GatewayPeers.start(stage);
         Path control = tmp.resolve("control.pcap");
         try (WireCapture handshakes = WireCapture.start(stage.lab.host("peer").netns(), "eth0",
-                "tcp port " + GatewayStage.SERVICE_PORT + " and tcp[tcpflags] & (tcp-fin|tcp-rst) != 0", control)) {
+                "tcp port " + GatewayLab.SERVICE_PORT + " and tcp[tcpflags] & (tcp-fin|tcp-rst) != 0", control)) {
             List<Integer> stall = peers.open(Kind.STALL, 3);
             Map<Integer, Long> stalled = awaitStalled(peers);
             peers.drain();

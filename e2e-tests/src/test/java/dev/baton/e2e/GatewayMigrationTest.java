@@ -1,5 +1,7 @@
 package dev.baton.e2e;
 
+import dev.baton.demo.GatewayLab;
+
 import dev.baton.demo.PacedFeeder;
 
 import dev.baton.ckpt.agent.DumpReport;
@@ -61,9 +63,9 @@ class GatewayMigrationTest {
 
     @TempDir
     Path tmp;
-    private GatewayStage stage;
+    private GatewayLab stage;
     @RegisterExtension
-    final AfterTestExecutionCallback diagnostics = GatewayStage.printOnFailure(() -> stage);
+    final AfterTestExecutionCallback diagnostics = LabDiagnostics.printOnFailure(() -> stage);
 
     @BeforeAll
     static void warmUp() {
@@ -72,7 +74,7 @@ class GatewayMigrationTest {
 
     @BeforeEach
     void lab() throws Exception {
-        stage = GatewayStage.create(tmp);
+        stage = GatewayLab.create(tmp);
     }
 
     @AfterEach
@@ -89,7 +91,7 @@ class GatewayMigrationTest {
 
         String at = "a";
         for (String to : List.of("b", "a", "b")) {
-            GatewayStage.Migrated m = stage.migrate(to);
+            GatewayLab.Migrated m = stage.migrate(to);
             assertEquals(0, m.exitCode(), m.err() + " " + m.view() + "\n" + stage.gatewayLog());
             assertEquals(MigrationView.Status.SUCCEEDED, m.view().status());
             System.out.printf("%s -> %s: %s%n", at, to, m.view().result());
@@ -126,7 +128,7 @@ class GatewayMigrationTest {
         Path pcap = tmp.resolve("socat.pcap");
         Path out = tmp.resolve("socat.out");
         WireCapture wire = WireCapture.start(stage.lab.host("peer").netns(), "eth0",
-                "tcp port " + GatewayStage.SERVICE_PORT, pcap);
+                "tcp port " + GatewayLab.SERVICE_PORT, pcap);
         Process socat = new ProcessBuilder(stage.lab.host("peer").command("socat", "-t", "10", "-",
                 "TCP:" + StateJson.format(stage.service())))
                 .redirectOutput(out.toFile()).redirectError(tmp.resolve("socat.err").toFile()).start();
@@ -186,7 +188,7 @@ class GatewayMigrationTest {
     void newConnectionsArrivingDuringAMigrationWaitAtTheGatewayAndAreServedByB() throws Exception {
         stage.startPythonWorkload();
         stage.startGateway();
-        GatewayPeers peers = stage.peers();
+        GatewayPeers peers = GatewayPeers.start(stage);
         List<Integer> old = peers.open(Kind.BULK, 1, 200_000);
         peers.await("the first echo flows", Duration.ofSeconds(10), c -> c.read() > 0);
 
@@ -210,7 +212,7 @@ class GatewayMigrationTest {
         }
         assertEquals(old.size(), m.result().flows(), "the migration moved the flows it froze, not the newcomers");
 
-        InetSocketAddress onB = new InetSocketAddress(stage.lab.host("b").address(), GatewayStage.PORT);
+        InetSocketAddress onB = new InetSocketAddress(stage.lab.host("b").address(), GatewayLab.PORT);
         List<FlowView> after = stage.flows();
         assertEquals(5, after.size());
         for (FlowView f : after) assertEquals(StateJson.format(onB), f.upstreamRemote(), "served by b: " + f);

@@ -1,5 +1,7 @@
 package dev.baton.e2e;
 
+import dev.baton.demo.GatewayLab;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.baton.netns.NetNamespace;
 import dev.baton.socket.StateJson;
@@ -90,6 +92,13 @@ final class GatewayPeers implements AutoCloseable {
         });
     }
 
+    /** The peer program on the lab's peer host, aimed at its service; closed with the lab. */
+    static GatewayPeers start(dev.baton.demo.GatewayLab lab) throws IOException {
+        GatewayPeers peers = start(lab.lab.host("peer").netns(), lab.service());
+        lab.closeLater(peers);
+        return peers;
+    }
+
     /** Starts the program in {@code netns}; it connects to {@code service} when told to. */
     static GatewayPeers start(NetNamespace netns, InetSocketAddress service) throws IOException {
         List<String> cmd = new ArrayList<>(netns.command(ProcessHandle.current().info().command().orElse("java"),
@@ -127,7 +136,7 @@ final class GatewayPeers implements AutoCloseable {
 
     List<Conn> stats() throws Exception {
         String line = call("STATS", "STATS ");
-        return GatewayStage.JSON.readValue(line.substring("STATS ".length()), new TypeReference<List<Conn>>() {
+        return GatewayLab.JSON.readValue(line.substring("STATS ".length()), new TypeReference<List<Conn>>() {
         });
     }
 
@@ -271,7 +280,7 @@ final class GatewayPeers implements AutoCloseable {
         private String stats() throws IOException {
             List<Map<String, Object>> out = new ArrayList<>();
             for (Peer p : snapshot()) out.add(p.stats());
-            return GatewayStage.JSON.writeValueAsString(out);
+            return GatewayLab.JSON.writeValueAsString(out);
         }
 
         private List<Peer> snapshot() {
