@@ -4,15 +4,15 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people write them in a config file: {@code 200ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
-final class Durations {
+/** Durations as people write them in a config file or on the command line: {@code 200ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
+public final class Durations {
     private static final Pattern SHORT = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
 
     private Durations() {
     }
 
     /** Parses {@code 200ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}). */
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         String t = text.trim();
         Matcher m = SHORT.matcher(t);
         if (m.matches()) {

@@ -48,7 +48,7 @@ class BatonUsageTest {
     void badDurationIsAUsageError() {
         Cli r = Cli.run("demo", "--duration", "soon");
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("'soon' is not a duration"), r.err());
+        assertTrue(r.err().contains("\"soon\" is not a duration"), r.err());
     }
 
     @Test
