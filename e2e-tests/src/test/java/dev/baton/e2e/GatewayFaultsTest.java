@@ -104,12 +104,13 @@ class GatewayFaultsTest {
         assertServedBy("a", peers);
         assertTrue(Workloads.isRunning(stage.workload("a")), "the workload runs on a again");
         assertStreamsGoOn(peers);
-        // Documented: the killed agent's half-unpacked bundle stays in b's images (incoming-*, and CRIU's output
-        // beside it) — nothing on b sweeps it, not even a restarted agent. Everything else is gone.
+        // The killed agent's half-unpacked bundle stays in b's images (incoming-*, and CRIU's output beside it)
+        // until an agent starts there again; everything else is gone.
         List<String> left = stage.leftovers();
         assertTrue(left.stream().allMatch(l -> l.startsWith("b's images: incoming-")), "only b's incoming images: " + left);
 
         stage.startAgentProcess("b");
+        assertEquals(List.of(), stage.leftovers(), "the restarted agent swept what its predecessor left");
         stage.migrateOk("b");
         assertServedBy("b", peers);
         assertStreamsGoOnAndEndClean(peers);

@@ -2,7 +2,6 @@ package dev.baton.cli;
 
 import dev.baton.ckpt.Checkpointer;
 import dev.baton.ckpt.agent.AgentServer;
-import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.agent.HostService;
 import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.socket.StateJson;
@@ -65,8 +64,6 @@ final class AgentCommand implements Callable<Integer> {
         ClusterKeys keys = HostKeys.load(keysDir);
         AgentServer server = AgentServer.start(listen, keys, hostServices.apply(keys),
                 AgentServer.Options.defaults().withHookTimeout(hookTimeout).withSettleTimeout(settleTimeout));
-        // The first bundle then seals at full speed rather than at interpreter speed.
-        Thread.ofPlatform().daemon().name("bundle warm-up").start(BundleWriter::warmUp);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("agent shutdown").unstarted(() -> {
             server.close();

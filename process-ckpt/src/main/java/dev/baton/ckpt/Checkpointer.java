@@ -79,6 +79,7 @@ public final class Checkpointer implements HostService {
         this.keys = keys;
         this.criu = criu;
         this.dumpDirs = new DumpDirs(imagesRoot, workloads.dir());
+        dumpDirs.sweepAbandoned();
     }
 
     /** Workloads and images under {@code $BATON_HOME}, the installed CRIU. */

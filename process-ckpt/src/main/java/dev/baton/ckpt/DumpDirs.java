@@ -14,7 +14,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -29,6 +32,12 @@ final class DumpDirs {
     static final String WORKLOAD_FILE = "baton-workload.json";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
     private static final AtomicLong INCOMING = new AtomicLong();
+    /**
+     * {@link #incoming()}'s names, CRIU's output beside them and the bundle reader's partial extraction; group 1 is
+     * the PID of the unpacking process.
+     */
+    private static final Pattern ABANDONED = Pattern.compile(
+            "\\.?incoming-\\d{8}-\\d{6}-\\d{3}-(\\d+)-\\d+(\\.criu\\.out|\\.partial-.*)?");
 
     private final Path root;
     private final Path workloadsDir;
@@ -57,6 +66,30 @@ final class DumpDirs {
         }
         return root.resolve("incoming-" + LocalDateTime.now().format(STAMP) + "-" + ProcessHandle.current().pid()
                 + "-" + INCOMING.incrementAndGet());
+    }
+
+    /**
+     * Deletes what bundles left half-unpacked here when the process unpacking them died (an agent killed during a
+     * restore): {@code incoming-*} directories and their CRIU output, whose owner PID (in the name) is gone. Those of
+     * a live process, this one included, are left alone.
+     */
+    void sweepAbandoned() {
+        if (!Files.isDirectory(root)) return;
+        List<Path> names;
+        try (Stream<Path> s = Files.list(root)) {
+            names = s.toList();
+        } catch (IOException e) {
+            log.warn("could not list {} to sweep abandoned bundles: {}", root, e.getMessage());
+            return;
+        }
+        for (Path p : names) {
+            Matcher m = ABANDONED.matcher(p.getFileName().toString());
+            if (!m.matches()) continue;
+            long pid = Long.parseLong(m.group(1));
+            if (ProcessHandle.of(pid).isPresent()) continue;
+            log.info("deleting {}: a bundle being unpacked by process {}, which is gone", p, pid);
+            delete(p);
+        }
     }
 
     private Path createUnder(String leaf) {

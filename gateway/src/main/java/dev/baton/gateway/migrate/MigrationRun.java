@@ -82,7 +82,10 @@ final class MigrationRun {
         try {
             // The flows freeze at CRIU's pre-dump notification (see hooks()): CRIU's start-up stays out of the freeze.
             log.phase("prepare", "agent " + plan.from().name() + " starts CRIU to checkpoint " + plan.workload());
-            dump = plan.source().checkpoint(new DumpRequest(plan.workload(), true), hooks());
+            // Both handshakes of the ship happen now, not while the peers wait: ours with A for the ship call,
+            // A's with B for the bundle.
+            plan.source().openAhead();
+            dump = plan.source().checkpoint(new DumpRequest(plan.workload(), true), plan.to().agent(), hooks());
             for (DumpedConnection c : dump.connections()) dumped.put(List.of(c.local(), c.remote()), c);
             log.event("dumped " + dump.connections().size() + " connections in " + ms(dump.phasesMs().get("dump")));
         } catch (Exception e) {

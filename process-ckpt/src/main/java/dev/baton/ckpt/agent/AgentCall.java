@@ -29,6 +29,8 @@ final class AgentCall {
     private final KeptDumps keptDumps;
     private final SSLContext tls;
     private final Network network;
+    /** Housekeeping that must not delay the caller: runs once the outcome is sent (or could not be). */
+    private Runnable afterOutcome = () -> { };
 
     AgentCall(Connection caller, String me, HostService host, Duration hookTimeout, KeptDumps keptDumps,
               SSLContext tls, Network network) {
@@ -67,12 +69,14 @@ final class AgentCall {
         try {
             caller.send(outcome);
         } catch (IOException e) {
+            afterOutcome.run();
             LOG.warn("agent {}: cannot tell {} how {} ended: {}", me, caller.describePeer(), call.describe(), e.getMessage());
             if (outcome instanceof Message.DumpResult r && call instanceof Message.Checkpoint) {
                 keptDumps.expireNow(r.report().dumpId(), "its caller never learnt its id (" + e.getMessage() + ")");
             }
             return;
         }
+        afterOutcome.run();
         caller.awaitPeerClose(LINGER);
     }
 
@@ -91,8 +95,15 @@ final class AgentCall {
 
     /** Dumps and keeps the images here for the caller, who settles the dump within the settle timeout. */
     private Message.Outcome checkpoint(Message.Checkpoint c) throws IOException {
-        DumpReport report = host.checkpoint(c.request(), hooks);
-        keptDumps.keep(report);
+        ConnectAhead ahead = c.shipTo() == null ? null : ConnectAhead.start(c.shipTo(), tls, network);
+        DumpReport report;
+        try {
+            report = host.checkpoint(c.request(), hooks);
+        } catch (IOException | RuntimeException e) {
+            if (ahead != null) ahead.close();
+            throw e;
+        }
+        keptDumps.keep(report, ahead);
         return new Message.DumpResult(report);
     }
 
@@ -191,7 +202,7 @@ final class AgentCall {
         DumpReport[] dumped = {shipment.kept()};
         AgentClient target;
         try {
-            target = AgentClient.connect(to, tls, network);
+            target = connectTo(to, shipment);
         } catch (AgentConnectionException e) {
             String why = "cannot ship to the target: " + e.getMessage();
             return dumped[0] != null ? rolledBack(dumped[0], why) : new Message.Failure(me, why);
@@ -218,7 +229,10 @@ final class AgentCall {
             } catch (IOException | RuntimeException e) {
                 return dumped[0] != null ? rolledBack(dumped[0], describe(e)) : new Message.Failure(me, describe(e));
             }
-            host.commit(dumped[0].dumpId());
+            
+            // The workload runs on the target now; dropping our images can wait until the caller knows.
+            String committed = dumped[0].dumpId();
+            afterOutcome = () -> commit(committed);
             long t2 = System.nanoTime();
             phases.put(shipment.streamPhase(), ms(streamedAt[0] - t1));
             phases.put("restore", ms(t2 - streamedAt[0]));
@@ -226,6 +240,21 @@ final class AgentCall {
             return new Message.ShipResult(new ShipReport(me, target.agentHost(), dumped[0], restored,
                     dumped[0].bundleBytes(), phases, shipment.synced()));
         }
+    }
+
+    private void commit(String dumpId) {
+        try {
+            host.commit(dumpId);
+        } catch (RuntimeException e) {
+            LOG.warn("agent {}: dump {} runs elsewhere now, but dropping it here failed: {}", me, dumpId, describe(e));
+        }
+    }
+
+    /** The target of a ship: the connection opened while a kept dump was taken, if it goes there, or a new one. */
+    private AgentClient connectTo(InetSocketAddress to, Shipment shipment) throws AgentConnectionException {
+        ConnectAhead ahead = shipment.kept() == null ? null : keptDumps.connectionAhead(shipment.kept().dumpId());
+        AgentClient opened = ahead == null ? null : ahead.client(to);
+        return opened != null ? opened : AgentClient.connect(to, tls, network);
     }
 
     /** Restores a kept dump here, or drops it: the caller settles it without shipping. */

@@ -55,6 +55,8 @@ public final class AgentClient implements AutoCloseable {
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private Connection kept;
     private long keptSince;
+    /** A connection opened ahead for the next call ({@link #openAhead}); never fails (null if it could not open). */
+    private CompletableFuture<Opened> ahead;
     private volatile boolean closed;
 
     private AgentClient(InetSocketAddress agent, SSLContext tls, Network network, Connection first) {
@@ -136,7 +138,17 @@ public final class AgentClient implements AutoCloseable {
      * running.
      */
     public DumpReport checkpoint(DumpRequest request, Hooks hooks) throws IOException, AgentException {
-        return ((Message.DumpResult) call(new Message.Checkpoint(request), null, null, hooks)).report();
+        return checkpoint(request, null, hooks);
+    }
+
+    /**
+     * {@link #checkpoint(DumpRequest, Hooks)}, the agent connecting meanwhile to the agent at {@code shipTo}, where
+     * a {@link #shipKept} of this dump will go: that ship then starts without a handshake (a migration ships while
+     * the workload's peers wait). A ship elsewhere, or a failed connection, connects at ship time as usual.
+     */
+    public DumpReport checkpoint(DumpRequest request, InetSocketAddress shipTo, Hooks hooks)
+            throws IOException, AgentException {
+        return ((Message.DumpResult) call(new Message.Checkpoint(request, shipTo), null, null, hooks)).report();
     }
 
     /**
@@ -167,6 +179,31 @@ public final class AgentClient implements AutoCloseable {
         call(new Message.Settle(dumpId, Message.Settlement.COMMIT), null, null, Hooks.NONE);
     }
 
+    /**
+     * Opens a connection for a later call now, in the background, so that call does not wait for the TCP and TLS
+     * handshakes: a migration's second call (its ship) happens while the workload's peers wait. The first call
+     * that starts once it is open takes it. Does nothing when one is already open or being opened. If it cannot
+     * connect, that call connects itself and reports why.
+     */
+    public void openAhead() {
+        synchronized (this) {
+            if (closed || ahead != null) return;
+            CompletableFuture<Opened> f = new CompletableFuture<>();
+            ahead = f;
+            // A platform thread: opening may enter another network namespace, which is per OS thread.
+            Thread.ofPlatform().daemon().name("agent-client connect-ahead " + at(agent)).start(() -> {
+                try {
+                    Connection c = open(agent, tls, network);
+                    open.add(c);
+                    f.complete(new Opened(c, System.nanoTime()));
+                } catch (AgentConnectionException e) {
+                    LOG.debug("connecting ahead to {} failed: {}", at(agent), e.getMessage());
+                    f.complete(null);
+                }
+            });
+        }
+    }
+
     /** Writes a bundle into the stream it is given (the data of a RESTORE). */
     @FunctionalInterface
     interface Upload {
@@ -181,7 +218,13 @@ public final class AgentClient implements AutoCloseable {
     /** Closes the kept connection and those of calls in flight (which fail). */
     @Override
     public void close() {
-        closed = true;
+        CompletableFuture<Opened> pending;
+        synchronized (this) {
+            closed = true;
+            pending = ahead;
+            ahead = null;
+        }
+        if (pending != null) pending.thenAccept(o -> { if (o != null) o.connection().close(); });
         open.forEach(Connection::close);
         open.clear();
     }
@@ -235,22 +278,43 @@ public final class AgentClient implements AutoCloseable {
         return false;
     }
 
-    private synchronized Connection take() throws AgentConnectionException {
-        if (closed) throw new IllegalStateException("client of " + at(agent) + " is closed");
-        Connection c = kept;
-        kept = null;
-        if (c != null && System.nanoTime() - keptSince < KEEP_LIMIT.toNanos()) return c;
-        if (c != null) {
-            c.close();
-            open.remove(c);
+    /**
+     * The connection for a call: the kept one, else one opened ahead if it is ready (a call never waits for one
+     * still opening: that one stays for a later call), else a new one.
+     */
+    private Connection take() throws AgentConnectionException {
+        synchronized (this) {
+            if (closed) throw new IllegalStateException("client of " + at(agent) + " is closed");
+            Connection c = kept;
+            kept = null;
+            if (c != null && System.nanoTime() - keptSince < KEEP_LIMIT.toNanos()) return c;
+            if (c != null) {
+                c.close();
+                open.remove(c);
+            }
+            if (ahead != null && ahead.isDone()) {
+                Opened opened = ahead.join();
+                ahead = null;
+                if (opened != null && System.nanoTime() - opened.at() < KEEP_LIMIT.toNanos()) {
+                    return opened.connection();
+                }
+                if (opened != null) {
+                    opened.connection().close();
+                    open.remove(opened.connection());
+                }
+            }
         }
-        c = open(agent, tls, network);
+        Connection c = open(agent, tls, network);
         open.add(c);
         if (closed) { // closed while we connected
             c.close();
             throw new IllegalStateException("client of " + at(agent) + " is closed");
         }
         return c;
+    }
+
+    /** A connection opened ahead, and when ({@link System#nanoTime()}). */
+    private record Opened(Connection connection, long at) {
     }
 
     /** A new connection: TCP, TLS handshake, the agent's greeting. */

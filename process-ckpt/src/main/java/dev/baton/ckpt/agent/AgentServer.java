@@ -123,6 +123,7 @@ public final class AgentServer implements AutoCloseable {
         listener.setSSLParameters(ClusterKeys.configureServer(listener.getSSLParameters()));
         AgentServer server = new AgentServer(listener, tls, keys.hostName(), host, options, network);
         server.acceptor.start();
+        WarmUp.startOnce(keys);
         LOG.info("agent {} listening on {}", server.me, StateJson.format(server.address()));
         return server;
     }

@@ -52,6 +52,8 @@ final class KeptDumps implements AutoCloseable {
     private final String me;
     private final Duration settleTimeout;
     private final Map<String, Kept> kept = new ConcurrentHashMap<>();
+    /** Connections to where a kept dump will be shipped, opened while it was taken; closed once it is settled. */
+    private final Map<String, ConnectAhead> aheads = new ConcurrentHashMap<>();
     private final Map<String, String> fates = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -73,8 +75,16 @@ final class KeptDumps implements AutoCloseable {
         return settleTimeout;
     }
 
-    /** Keeps a dump just taken for its caller; it is restored here unless claimed within the settle timeout. */
-    void keep(DumpReport report) {
+    /**
+     * Keeps a dump just taken for its caller, with the connection opened for its ship (may be null); it is restored
+     * here unless claimed within the settle timeout.
+     */
+    void keep(DumpReport report, ConnectAhead ahead) {
+        if (ahead != null) aheads.put(report.dumpId(), ahead);
+        keep(report);
+    }
+
+    private void keep(DumpReport report) {
         Kept k = new Kept(report);
         kept.put(report.dumpId(), k);
         try {
@@ -104,8 +114,15 @@ final class KeptDumps implements AutoCloseable {
         keep(report);
     }
 
+    /** The connection opened for the dump's ship, taken by the ship that uses it; null if there is none. */
+    ConnectAhead connectionAhead(String dumpId) {
+        return aheads.remove(dumpId);
+    }
+
     /** What became of a claimed dump, for a caller who asks for it later. */
     void settled(String dumpId, String fate) {
+        ConnectAhead unused = aheads.remove(dumpId);
+        if (unused != null) unused.close();
         synchronized (fates) {
             fates.put(dumpId, fate);
         }
@@ -153,6 +170,7 @@ final class KeptDumps implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        aheads.values().forEach(ConnectAhead::close);
         List<Kept> left = new ArrayList<>(kept.values());
         for (Kept k : left) {
             if (kept.remove(k.report.dumpId(), k)) rollBack(k.report, "the agent is stopping");

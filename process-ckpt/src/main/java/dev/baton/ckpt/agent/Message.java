@@ -93,8 +93,11 @@ sealed interface Message {
         }
     }
 
-    /** Dump here and keep the images under a dump id; nothing is streamed. Settled by ShipKept or Settle. */
-    record Checkpoint(DumpRequest request) implements Call {
+    /**
+     * Dump here and keep the images under a dump id; nothing is streamed. Settled by ShipKept or Settle.
+     * {@code shipTo} (may be null): the agent a ShipKept will go to, connected to meanwhile.
+     */
+    record Checkpoint(DumpRequest request, InetSocketAddress shipTo) implements Call {
         @Override
         public String describe() {
             return "CHECKPOINT " + request.workload();

@@ -57,6 +57,7 @@ public final class ClusterKeys {
     private final X509Certificate host;
     private final PrivateKey hostKey;
     private final byte[] bundleSecret;
+    private SSLContext tls;
     private final boolean holdsCaKey;
 
     private ClusterKeys(Path dir, X509Certificate ca, X509Certificate host, PrivateKey hostKey, byte[] bundleSecret,
@@ -258,9 +259,16 @@ public final class ClusterKeys {
      * A TLS context for talking to other hosts of the cluster: TLS 1.3 only, this host's identity, trusting only
      * the cluster CA. Every socket, server socket and engine it creates is already restricted as by
      * {@link #configureServer}; a caller that replaces their {@link SSLParameters} must apply it again.
+     *
+     * <p>One context per keys object, made on first use: its session cache lets a second connection to the same
+     * agent resume the TLS session (no certificate chain to verify, no signature), which keeps the handshake of a
+     * migration's later calls short.
      */
-    public SSLContext tlsContext() {
-        return ClusterTls.create(keyManagerFactory().getKeyManagers(), trustManagerFactory().getTrustManagers());
+    public synchronized SSLContext tlsContext() {
+        if (tls == null) {
+            tls = ClusterTls.create(keyManagerFactory().getKeyManagers(), trustManagerFactory().getTrustManagers());
+        }
+        return tls;
     }
 
     /**
