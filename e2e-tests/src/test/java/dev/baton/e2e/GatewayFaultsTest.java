@@ -2,7 +2,6 @@ package dev.baton.e2e;
 
 import dev.baton.demo.GatewayLab;
 
-import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.workload.Workloads;
 import dev.baton.demo.ProcessMigrationScenario;
 import dev.baton.netns.NetNamespace;
@@ -11,14 +10,10 @@ import dev.baton.e2e.GatewayPeers.Kind;
 import dev.baton.gateway.migrate.MigrationView;
 import dev.baton.gateway.proxy.FlowView;
 import dev.baton.socket.StateJson;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,25 +41,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class GatewayFaultsTest {
     private static final int RATE = 200_000;
 
-    @TempDir
-    Path tmp;
-    private GatewayLab stage;
     @RegisterExtension
-    final AfterTestExecutionCallback diagnostics = LabDiagnostics.printOnFailure(() -> stage);
-
-    @BeforeAll
-    static void warmUp() {
-        BundleWriter.warmUp();
-    }
+    final GatewayLabPerTest labs = new GatewayLabPerTest();
+    private GatewayLab stage;
 
     @BeforeEach
-    void lab() throws Exception {
-        stage = GatewayLab.create(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        stage.close();
+    void lab() {
+        stage = labs.lab();
     }
 
     /**
@@ -82,7 +65,7 @@ class GatewayFaultsTest {
         AtomicLong killedAt = new AtomicLong();
         Thread killer = Thread.ofPlatform().daemon().name("kill agent b").start(() -> {
             try {
-                while (!restoreStarted(tmp.resolve("b/images"))) Thread.sleep(1);
+                while (!restoreStarted(stage.home.resolve("b/images"))) Thread.sleep(1);
                 agentB.kill();
                 killedAt.set(System.nanoTime());
             } catch (Exception e) {
@@ -162,7 +145,7 @@ class GatewayFaultsTest {
         GatewayPeers peers = streaming();
         Process socat = new ProcessBuilder(stage.lab.host("b").command("socat",
                 "TCP-LISTEN:" + GatewayLab.PORT + ",reuseaddr,fork", "EXEC:cat"))
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("socat.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(stage.home.resolve("socat.log").toFile()).start();
         try {
             awaitListening("b", GatewayLab.PORT);
             GatewayLab.Migrated m = stage.migrate("b");
@@ -226,7 +209,7 @@ class GatewayFaultsTest {
      */
     @Test
     void whenTheDumpFailsOnATheFlowsThawThereAndLoseNothing() throws Exception {
-        stage.startPythonWorkload("--lock", tmp.resolve("held.lock").toString());
+        stage.startPythonWorkload("--lock", stage.home.resolve("held.lock").toString());
         stage.startGateway();
         GatewayPeers peers = streaming();
 

@@ -2,7 +2,6 @@ package dev.baton.e2e;
 
 import dev.baton.demo.GatewayLab;
 
-import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.demo.ProcessMigrationScenario;
 import dev.baton.e2e.GatewayPeers.Conn;
@@ -13,14 +12,10 @@ import dev.baton.socket.StateJson;
 import dev.baton.socket.audit.WireAudit;
 import dev.baton.socket.audit.WireCapture;
 import dev.baton.socket.audit.WireReport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -46,25 +41,13 @@ class GatewayManyFlowsTest {
     private static final long TAIL_UP = 32 << 10, TAIL_BYTES = 320 << 10, TAIL_RATE = 16 << 10;
     private static final long GREETING = 16 << 10, FIRST_RATE = 20_000;
 
-    @TempDir
-    Path tmp;
-    private GatewayLab stage;
     @RegisterExtension
-    final AfterTestExecutionCallback diagnostics = LabDiagnostics.printOnFailure(() -> stage);
-
-    @BeforeAll
-    static void warmUp() {
-        BundleWriter.warmUp();
-    }
+    final GatewayLabPerTest labs = new GatewayLabPerTest();
+    private GatewayLab stage;
 
     @BeforeEach
-    void lab() throws Exception {
-        stage = GatewayLab.create(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        stage.close();
+    void lab() {
+        stage = labs.lab();
     }
 
     @Test
@@ -73,8 +56,8 @@ class GatewayManyFlowsTest {
         stage.startGateway();
         GatewayPeers peers = GatewayPeers.start(stage);
         var peerNs = stage.lab.host("peer").netns();
-        Path control = tmp.resolve("control.pcap");
-        Path sample = tmp.resolve("sample.pcap");
+        Path control = stage.home.resolve("control.pcap");
+        Path sample = stage.home.resolve("sample.pcap");
         WireCapture handshakes = WireCapture.start(peerNs, "eth0",
                 "tcp port " + GatewayLab.SERVICE_PORT + " and tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0", control);
         WireCapture wire = null;
@@ -176,7 +159,7 @@ class GatewayManyFlowsTest {
         stage.startPythonWorkload();
         stage.startGateway();
         GatewayPeers peers = GatewayPeers.start(stage);
-        Path control = tmp.resolve("control.pcap");
+        Path control = stage.home.resolve("control.pcap");
         try (WireCapture handshakes = WireCapture.start(stage.lab.host("peer").netns(), "eth0",
                 "tcp port " + GatewayLab.SERVICE_PORT + " and tcp[tcpflags] & (tcp-fin|tcp-rst) != 0", control)) {
             List<Integer> stall = peers.open(Kind.STALL, 3);

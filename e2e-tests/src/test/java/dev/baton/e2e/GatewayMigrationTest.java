@@ -13,7 +13,6 @@ import dev.baton.ckpt.agent.RestoreReport;
 import dev.baton.ckpt.agent.RestoreRequest;
 import dev.baton.ckpt.agent.SendQueueSync;
 import dev.baton.ckpt.agent.SyncedSendQueue;
-import dev.baton.ckpt.bundle.BundleWriter;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.WorkloadStatus;
 import dev.baton.ckpt.workload.Workloads;
@@ -28,14 +27,10 @@ import dev.baton.socket.StateJson;
 import dev.baton.socket.audit.WireAudit;
 import dev.baton.socket.audit.WireCapture;
 import dev.baton.socket.audit.WireReport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,25 +56,13 @@ class GatewayMigrationTest {
     private static final byte[] ECHO_HEADER = "ECHO\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final long STOCK_STREAM = 77;
 
-    @TempDir
-    Path tmp;
-    private GatewayLab stage;
     @RegisterExtension
-    final AfterTestExecutionCallback diagnostics = LabDiagnostics.printOnFailure(() -> stage);
-
-    @BeforeAll
-    static void warmUp() {
-        BundleWriter.warmUp();
-    }
+    final GatewayLabPerTest labs = new GatewayLabPerTest();
+    private GatewayLab stage;
 
     @BeforeEach
-    void lab() throws Exception {
-        stage = GatewayLab.create(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        stage.close();
+    void lab() {
+        stage = labs.lab();
     }
 
     @Test
@@ -125,13 +108,13 @@ class GatewayMigrationTest {
     void anUnmodifiedSocatPeerGetsBackEveryByteItSentAcrossAToBToA() throws Exception {
         stage.startPythonWorkload();
         stage.startGateway();
-        Path pcap = tmp.resolve("socat.pcap");
-        Path out = tmp.resolve("socat.out");
+        Path pcap = stage.home.resolve("socat.pcap");
+        Path out = stage.home.resolve("socat.out");
         WireCapture wire = WireCapture.start(stage.lab.host("peer").netns(), "eth0",
                 "tcp port " + GatewayLab.SERVICE_PORT, pcap);
         Process socat = new ProcessBuilder(stage.lab.host("peer").command("socat", "-t", "10", "-",
                 "TCP:" + StateJson.format(stage.service())))
-                .redirectOutput(out.toFile()).redirectError(tmp.resolve("socat.err").toFile()).start();
+                .redirectOutput(out.toFile()).redirectError(stage.home.resolve("socat.err").toFile()).start();
         long fed;
         try {
             PacedFeeder feeder = new PacedFeeder("socat", socat.getOutputStream(), 100_000,
@@ -149,7 +132,7 @@ class GatewayMigrationTest {
             fed = feeder.fed.get();
             socat.getOutputStream().close(); // socat half-closes, reads the rest of the echo, exits
             assertTrue(socat.waitFor(20, TimeUnit.SECONDS), "socat exited after the echo's end");
-            assertEquals(0, socat.exitValue(), Files.readString(tmp.resolve("socat.err")));
+            assertEquals(0, socat.exitValue(), Files.readString(stage.home.resolve("socat.err")));
         } finally {
             if (socat.isAlive()) socat.destroyForcibly().waitFor();
             wire.close();

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -27,8 +28,8 @@ import java.util.stream.Collectors;
  */
 final class MigrationAudit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationAudit.class);
-    /** Reading the capture once per flow costs; past this many flows the rest are not audited (say so). */
-    static final int MAX_FLOWS = 200;
+    /** The result lists each flow's gaps; past this many flows the rest are not audited (it says so). */
+    static final int MAX_FLOWS = 5_000;
     /** After the thaw: long enough for retransmissions and the first bytes of every direction to show. */
     static final long LINGER_MS = 300;
 
@@ -66,21 +67,26 @@ final class MigrationAudit implements AutoCloseable {
         long rst = 0, holes = 0, dups = 0;
         List<MigrationResult.FlowGap> gaps = new ArrayList<>();
         List<Flow> audited = flows.size() > MAX_FLOWS ? flows.subList(0, MAX_FLOWS) : flows;
+        List<InetSocketAddress> endpoints = new ArrayList<>();
+        for (Flow f : audited) {
+            endpoints.add(f.peer());
+            if (f.upstreamLocal() != null) endpoints.add(f.upstreamLocal());
+        }
         try {
+            // One reading of the capture for every flow: the peer side by the peer's address, the workload side by
+            // the gateway's own end of it.
+            Map<InetSocketAddress, WireReport> reports = WireAudit.analyze(capture.file(), endpoints);
             for (Flow f : audited) {
-                WireReport peerSide = WireAudit.analyze(capture.file(), f.peer());
+                WireReport peerSide = reports.get(f.peer());
                 // From the peer's point of view: what it received (to peer) and what it could send (from peer).
                 gaps.add(new MigrationResult.FlowGap(f.id(), StateJson.format(f.peer()),
                         ms(peerSide.fromPeer()), ms(peerSide.toPeer())));
-                rst += peerSide.rstCount();
-                holes += unfilled(peerSide);
-                dups += peerSide.toPeer().duplicates() + peerSide.fromPeer().duplicates();
-                InetSocketAddress gatewaySide = f.upstreamLocal();
-                if (gatewaySide != null) {
-                    WireReport workloadSide = WireAudit.analyze(capture.file(), gatewaySide);
-                    rst += workloadSide.rstCount();
-                    holes += unfilled(workloadSide);
-                    dups += workloadSide.toPeer().duplicates() + workloadSide.fromPeer().duplicates();
+                List<WireReport> sides = f.upstreamLocal() == null ? List.of(peerSide)
+                        : List.of(peerSide, reports.get(f.upstreamLocal()));
+                for (WireReport side : sides) {
+                    rst += side.rstCount();
+                    holes += unfilled(side);
+                    dups += side.toPeer().duplicates() + side.fromPeer().duplicates();
                 }
             }
         } catch (IOException e) {

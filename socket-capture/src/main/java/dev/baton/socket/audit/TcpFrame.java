@@ -29,14 +29,6 @@ record TcpFrame(byte[] srcIp, int srcPort, byte[] dstIp, int dstPort, long seq, 
         return payloadLength + (has(SYN) ? 1 : 0) + (has(FIN) ? 1 : 0);
     }
 
-    boolean isFrom(byte[] ip, int port) {
-        return srcPort == port && Arrays.equals(srcIp, ip);
-    }
-
-    boolean isTo(byte[] ip, int port) {
-        return dstPort == port && Arrays.equals(dstIp, ip);
-    }
-
     /** The TCP segment in {@code frame}, or {@code null} when it holds something else or is too short to tell. */
     static TcpFrame parse(int dlt, byte[] frame) {
         try {

@@ -12,6 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -36,12 +42,25 @@ public final class WireAudit {
      *                             scripts/install-deps.sh")
      */
     public static WireReport analyze(Path pcapFile, InetSocketAddress peer) throws IOException {
-        if (peer.isUnresolved()) throw new IllegalArgumentException("peer must be an IP address: " + peer);
+        return analyze(pcapFile, List.of(peer)).get(peer);
+    }
+
+    /**
+     * {@link #analyze(Path, InetSocketAddress)} for several peers in one reading of the file (a capture of many
+     * connections, each peer one endpoint of one of them). A frame between two listed peers counts for both; each
+     * report's {@link WireReport#ignoredPackets()} counts the frames that were not its peer's.
+     *
+     * @return a report for every peer, in the order given
+     */
+    public static Map<InetSocketAddress, WireReport> analyze(Path pcapFile, Collection<InetSocketAddress> peers)
+            throws IOException {
+        Map<Endpoint, Trackers> byEndpoint = new HashMap<>();
+        for (InetSocketAddress peer : peers) {
+            if (peer.isUnresolved()) throw new IllegalArgumentException("peer must be an IP address: " + peer);
+            byEndpoint.putIfAbsent(Endpoint.of(peer), new Trackers());
+        }
         if (!Files.exists(pcapFile)) throw new NoSuchFileException(pcapFile.toString());
-        byte[] peerIp = peer.getAddress().getAddress();
-        int peerPort = peer.getPort();
-        StreamTracker toPeer = new StreamTracker(), fromPeer = new StreamTracker();
-        long ignored = 0;
+        long frames = 0;
         PcapHandle handle = open(pcapFile);
         try {
             int dlt = handle.getDlt().value();
@@ -50,16 +69,53 @@ public final class WireAudit {
                         + " (reads Ethernet, Linux cooked and raw IP captures)");
             }
             for (byte[] frame; (frame = next(handle, pcapFile)) != null; ) {
-                Instant at = handle.getTimestamp().toInstant();
+                frames++;
                 TcpFrame f = TcpFrame.parse(dlt, frame);
-                if (f != null && f.isFrom(peerIp, peerPort)) fromPeer.add(at, f);
-                else if (f != null && f.isTo(peerIp, peerPort)) toPeer.add(at, f);
-                else ignored++;
+                if (f == null) continue;
+                Instant at = handle.getTimestamp().toInstant();
+                Trackers from = byEndpoint.get(new Endpoint(f.srcIp(), f.srcPort()));
+                if (from != null) from.add(at, f, from.fromPeer);
+                Trackers to = byEndpoint.get(new Endpoint(f.dstIp(), f.dstPort()));
+                if (to != null && to != from) to.add(at, f, to.toPeer);
             }
         } finally {
             handle.close();
         }
-        return new WireReport(peer, toPeer.report(), fromPeer.report(), ignored);
+        Map<InetSocketAddress, WireReport> reports = new LinkedHashMap<>();
+        for (InetSocketAddress peer : peers) {
+            Trackers t = byEndpoint.get(Endpoint.of(peer));
+            reports.put(peer, new WireReport(peer, t.toPeer.report(), t.fromPeer.report(), frames - t.frames));
+        }
+        return reports;
+    }
+
+    /** An IP address and port, comparable by value (frames carry the address as bytes). */
+    private record Endpoint(byte[] ip, int port) {
+        static Endpoint of(InetSocketAddress a) {
+            return new Endpoint(a.getAddress().getAddress(), a.getPort());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Endpoint e && port == e.port && Arrays.equals(ip, e.ip);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Arrays.hashCode(ip) + port;
+        }
+    }
+
+    /** One peer's two directions, and how many frames were its own. */
+    private static final class Trackers {
+        final StreamTracker toPeer = new StreamTracker();
+        final StreamTracker fromPeer = new StreamTracker();
+        long frames;
+
+        void add(Instant at, TcpFrame f, StreamTracker direction) {
+            direction.add(at, f);
+            frames++;
+        }
     }
 
     private static PcapHandle open(Path pcapFile) throws IOException {

@@ -319,6 +319,28 @@ class WireAuditTest {
     }
 
     /** Handshake, three segments from the peer and one to it, then FIN both ways; data 1 ms apart. */
+    @Test
+    void onePassOverManyConnectionsReportsEachPeerAsIfItWereAuditedAlone() throws Exception {
+        InetSocketAddress otherPeer = endpoint("198.18.7.9", 40001);
+        CraftedPcap pcap = cleanExchange(CraftedPcap.ethernet(), PEER, HOST_A)
+                .segment(20, otherPeer, HOST_B, 7_000, 500)
+                .segment(21, HOST_B, otherPeer, 9_000, 100, Flag.RST);
+        Path file = pcap.writeTo(dir.resolve("two.pcap"));
+
+        var reports = WireAudit.analyze(file, java.util.List.of(PEER, otherPeer, HOST_B));
+
+        assertEquals(java.util.List.of(PEER, otherPeer, HOST_B), java.util.List.copyOf(reports.keySet()));
+        assertEquals(WireAudit.analyze(file, PEER), reports.get(PEER));
+        WireReport other = reports.get(otherPeer);
+        assertEquals(500, other.fromPeer().payloadBytes());
+        assertEquals(100, other.toPeer().payloadBytes());
+        assertEquals(1, other.rstCount());
+        assertEquals(10, other.ignoredPackets()); // the first connection's frames
+        // The far end of that connection, listed too, sees the same two frames the other way round.
+        assertEquals(500, reports.get(HOST_B).toPeer().payloadBytes());
+        assertEquals(100, reports.get(HOST_B).fromPeer().payloadBytes());
+    }
+
     private static CraftedPcap cleanExchange(CraftedPcap pcap, InetSocketAddress peer, InetSocketAddress server) {
         return pcap
                 .segment(0, peer, server, PEER_ISN, 0, Flag.SYN)
