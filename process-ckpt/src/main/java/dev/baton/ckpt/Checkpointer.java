@@ -41,9 +41,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -421,13 +423,16 @@ public final class Checkpointer implements HostService {
         } catch (IOException e) {
             throw new CheckpointException("reading the images of " + which + " failed: " + e.getMessage(), e);
         }
+        Map<List<InetSocketAddress>, InetSocketImage> connections = new HashMap<>();
+        for (InetSocketImage i : dir.inetSockets()) {
+            if (i.isTcp() && !i.isListening()) connections.putIfAbsent(List.of(i.local(), i.remote()), i);
+        }
         for (SendQueueSync entry : sync) {
-            InetSocketImage socket = dir.inetSockets().stream()
-                    .filter(i -> i.isTcp() && !i.isListening() && i.local().equals(entry.local())
-                            && i.remote().equals(entry.remote()))
-                    .findFirst()
-                    .orElseThrow(() -> new CheckpointException("no connection " + entry.describe() + " in " + which
-                            + " (its connections: " + describe(dir) + ")"));
+            InetSocketImage socket = connections.get(List.of(entry.local(), entry.remote()));
+            if (socket == null) {
+                throw new CheckpointException("no connection " + entry.describe() + " in " + which
+                        + " (its connections: " + describe(dir) + ")");
+            }
             if (targets.put(socket, entry) != null) {
                 throw new CheckpointException("connection " + entry.describe() + " is listed twice");
             }

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class HooksToCaller implements Hooks, Connection.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(HooksToCaller.class);
+    private static final Duration PROGRESS_EVERY = Duration.ofMillis(100);
 
     private final Connection caller;
     private final String me;
@@ -30,6 +31,8 @@ final class HooksToCaller implements Hooks, Connection.Handler {
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
     private volatile IOException lost;
+    /** When progress of each host's step was last sent ({@link System#nanoTime()}). */
+    private final Map<String, Long> progressSent = new ConcurrentHashMap<>();
 
     HooksToCaller(Connection caller, String me, Duration timeout) {
         this.caller = caller;
@@ -55,6 +58,13 @@ final class HooksToCaller implements Hooks, Connection.Handler {
     @Override
     public void progress(String host, String step, long done, long total) {
         if (lost != null) return;
+        // A bundle of many small files reports after each: at most one message per step every PROGRESS_EVERY
+        // (and the first and the last), or a thousand connections' images cost a thousand messages per hop.
+        long now = System.nanoTime();
+        boolean edge = done == 0 || done == total;
+        Long last = progressSent.get(host + "/" + step);
+        if (!edge && last != null && now - last < PROGRESS_EVERY.toNanos()) return;
+        progressSent.put(host + "/" + step, now);
         try {
             caller.send(new Message.Progress(host, step, done, total));
         } catch (IOException e) {

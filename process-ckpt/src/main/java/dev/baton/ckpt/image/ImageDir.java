@@ -115,7 +115,8 @@ public final class ImageDir {
      * peer's {@code rcv_nxt}, and marks what is left unsent, so the restored socket sends it at once instead of
      * waiting for its retransmission timer (1 s or more without RTT history). CRIU restores unsent data with
      * repair mode off, as new data ({@code soccr}/{@code sk-tcp.c}). The peer's {@code rcv_nxt} must come from
-     * a snapshot taken while the connection was held, after the dump.
+     * a snapshot taken while the connection was held, after the dump. An image that already says so (an idle
+     * connection: nothing to drop, nothing marked sent) is left as it is, unwritten.
      *
      * @throws IllegalArgumentException when {@code peerRcvNxt} is outside the dumped send queue
      * @throws ImageFormatException     when the socket has no tcp-stream image or it is malformed
@@ -128,7 +129,7 @@ public final class ImageDir {
         }
         ImageFile image = ImageFile.read(file);
         TcpStreams.Reconciled result = decoding(file, () -> TcpStreams.reconcile(image, peerRcvNxt, socket.state()));
-        result.image().write(file);
+        if (result.image() != image) result.image().write(file);
         return result.trim();
     }
 

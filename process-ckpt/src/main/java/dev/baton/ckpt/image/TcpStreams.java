@@ -13,6 +13,7 @@ final class TcpStreams {
     private TcpStreams() {}
 
     /** What {@link #reconcile} did: the image to write and the numbers a caller reports. */
+    /** The image after the trim ({@code image} itself when nothing changes), and what changed. */
     record Reconciled(ImageFile image, SendQueueTrim trim) {}
 
     /** Decodes the one entry of a tcp-stream image; failures carry their offset in the file. */
@@ -93,6 +94,10 @@ final class TcpStreams {
                     + " to one quiet connection");
         }
         long remaining = stream.outqLength() - acked;
+        SendQueueTrim trim = new SendQueueTrim(sndUna, target, acked, stream.outqLength() - stream.unsentLength(),
+                remaining);
+        // Nothing acknowledged to drop and nothing marked as sent: the image already says this (an idle connection).
+        if (acked == 0 && stream.unsentLength() == stream.outqLength()) return new Reconciled(image, trim);
         ImageFile.Entry entry = image.entries().getFirst();
         ProtoMessage message = entry.message()
                 .replacing(Field.varint(TcpStream.OUTQ_LEN, remaining))
@@ -103,7 +108,6 @@ final class TcpStreams {
         System.arraycopy(payload, 0, trimmed, 0, inq);
         System.arraycopy(payload, inq + (int) acked, trimmed, inq, (int) remaining);
         ImageFile edited = image.withEntry(0, new ImageFile.Entry(message, trimmed));
-        return new Reconciled(edited, new SendQueueTrim(sndUna, target, acked, stream.outqLength() - stream.unsentLength(),
-                remaining));
+        return new Reconciled(edited, trim);
     }
 }

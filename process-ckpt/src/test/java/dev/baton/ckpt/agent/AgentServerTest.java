@@ -89,9 +89,11 @@ class AgentServerTest {
         assertEquals(BUNDLE.size(), received.count);
         assertEquals(new DumpReport("web", FakeHost.PID, FakeHost.DUMP_ID, BUNDLE.size(), Map.of("dump", 1.5)), report);
         assertEquals(List.of("a network-lock", "a post-dump"), hooks.hooks);
-        assertEquals(List.of("a seal 8388608/52428800", "a seal 16777216/52428800", "a seal 25165824/52428800",
-                "a seal 33554432/52428800", "a seal 41943040/52428800", "a seal 50331648/52428800",
-                "a seal 52428800/52428800"), hooks.progress);
+        // Progress is relayed at most every 100 ms per step, the first and the last report always.
+        assertEquals("a seal 8388608/52428800", hooks.progress.getFirst());
+        assertEquals("a seal 52428800/52428800", hooks.progress.getLast());
+        List<Long> done = hooks.progress.stream().map(p -> Long.parseLong(p.split("[ /]")[2])).toList();
+        assertEquals(done.stream().sorted().distinct().toList(), done, "in order, each once");
         assertEquals(List.of("dump web", "dumped", "released " + FakeHost.DUMP_ID), host.events);
     }
 
@@ -133,7 +135,8 @@ class AgentServerTest {
         assertEquals(List.of("connect", "dump", "restore", "total"), List.copyOf(report.phasesMs().keySet()));
         assertEquals(DUMP_WEB, hostA.dumpRequest);
         assertEquals(RESTORE_HERE, hostB.restoreRequest);
-        assertEquals(List.of("dump web", "dumped", "committed " + FakeHost.DUMP_ID), hostA.events,
+        assertEquals(List.of("dump web", "dumped", "committed " + FakeHost.DUMP_ID),
+                hostA.eventsUntil("committed " + FakeHost.DUMP_ID),
                 "the source drops its images and CRIU's lock once the target restored");
         assertEquals(List.of("restore", "restored"), hostB.events);
         assertEquals(List.of("a network-lock", "a post-dump", "b pre-restore", "b post-restore"), hooks.hooks);

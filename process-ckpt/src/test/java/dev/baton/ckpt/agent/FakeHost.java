@@ -131,6 +131,16 @@ final class FakeHost implements HostService {
         }
     }
 
+    /**
+     * {@link #events} once {@code last} is among them, waiting up to 5 s: the source of a ship commits right after
+     * it answered, so a caller may hear the answer first.
+     */
+    List<String> eventsUntil(String last) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!events.contains(last) && System.nanoTime() < deadline) Thread.sleep(5);
+        return List.copyOf(events);
+    }
+
     @Override
     public void release(String dumpId) {
         events.add("released " + dumpId);

@@ -59,6 +59,15 @@ class SendQueueReconcileTest {
     }
 
     @Test
+    void anIdleConnectionsImageIsLeftAsItIs() throws Exception {
+        ImageFile idle = ImageFile.decode("tcp-stream-1.img",
+                image(ImageKind.TCP_STREAM, entry(tcpStream(900, INQ.length, 5010, 0, 0), INQ)));
+        TcpStreams.Reconciled r = TcpStreams.reconcile(idle, 5010, TcpState.ESTABLISHED);
+        assertSame(idle, r.image(), "nothing to drop, nothing marked sent: no edit, no write");
+        assertEquals(new SendQueueTrim(5010, 5010, 0, 0, 0), r.trim());
+    }
+
+    @Test
     void sequenceNumbersWrapAround() throws Exception {
         ImageFile wrapped = stream(tcpStream(900, INQ.length, 4, OUTQ.length, 0)); // snd_una = 2^32 - 6
         TcpStreams.Reconciled r = TcpStreams.reconcile(wrapped, 0xFFFF_FFFEL, TcpState.ESTABLISHED);
