@@ -33,7 +33,9 @@ import java.util.stream.Stream;
  */
 final class WarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
-    private static final int BUNDLE_ROUNDS = 24;
+    private static final int BUNDLE_ROUNDS = 16;
+    /** A dump has a small image per connection: per-file code must be compiled as well as per-byte code. */
+    private static final int SMALL_FILES = 256;
     private static final long TLS_BYTES = 48L << 20;
     private static boolean started;
 
@@ -60,19 +62,28 @@ final class WarmUp {
     private static void bundles(ClusterKeys keys) throws IOException {
         Path dir = Files.createTempDirectory("baton-warm-up");
         try {
-            Files.write(dir.resolve("pages-1.img"), new byte[1 << 20]);
-            for (int i = 0; i < 4; i++) Files.write(dir.resolve("core-" + i + ".img"), new byte[512 + 100 * i]);
+            Path images = Files.createDirectory(dir.resolve("images"));
+            Files.write(images.resolve("pages-1.img"), new byte[1 << 20]);
+            for (int i = 0; i < SMALL_FILES; i++) {
+                Files.write(images.resolve("tcp-stream-" + i + ".img"), new byte[100 + i]);
+            }
             Manifest manifest = Manifest.of("-", "-", new Manifest.Workload("warm-up", List.of("-"), 1), List.of());
             ByteArrayOutputStream sealed = new ByteArrayOutputStream(2 << 20);
             for (int i = 0; i < BUNDLE_ROUNDS; i++) {
                 sealed.reset();
-                BundleWriter.seal(dir, manifest, keys, sealed, Progress.NONE);
-                BundleReader.verify(new ByteArrayInputStream(sealed.toByteArray()), keys);
+                BundleWriter.seal(images, manifest, keys, sealed, Progress.NONE);
+                Path opened = dir.resolve("opened-" + i);
+                BundleReader.open(new ByteArrayInputStream(sealed.toByteArray()), keys, opened, Progress.NONE);
+                delete(opened);
             }
         } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            delete(dir);
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
