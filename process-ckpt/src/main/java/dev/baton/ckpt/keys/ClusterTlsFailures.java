@@ -2,6 +2,7 @@ package dev.baton.ckpt.keys;
 
 import javax.net.ssl.SSLException;
 import java.io.EOFException;
+import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 import java.security.cert.CertificateException;
 import java.util.Optional;
@@ -64,7 +65,9 @@ public final class ClusterTlsFailures {
         if (peerRefusedOurCertificate(e)) {
             return "it ended the handshake (" + alert(e).orElseThrow() + "): it does not trust our certificate";
         }
-        if (causedBy(e, ClosedChannelException.class) || causedBy(e, EOFException.class)) {
+        if (causedBy(e, ClosedChannelException.class) || causedBy(e, EOFException.class)
+                || causedBy(e, SocketException.class)) {
+            // A caller that refuses our certificate may close while we still write our flight: a broken pipe.
             return "it closed the connection during the handshake (does it trust the cluster CA?)";
         }
         return "the TLS handshake failed: " + chain(e);

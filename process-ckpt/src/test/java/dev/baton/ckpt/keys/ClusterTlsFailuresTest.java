@@ -31,26 +31,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the server's log line and the client's questions, from the exceptions the JDK really throws.
  */
 class ClusterTlsFailuresTest {
+    private static final String CLOSED =
+            "it closed the connection during the handshake (does it trust the cluster CA?)";
+
     @TempDir
     Path tmp;
 
-    ClusterKeys hostA;
-    ClusterKeys hostB;
-    ClusterKeys stranger;
+    /** A host of the cluster (it serves, and calls itself as a member would) and one of another cluster. */
+    ClusterKeys member;
+    ClusterKeys outsider;
 
     @BeforeEach
-    void cluster() {
-        hostA = ClusterKeys.init(tmp.resolve("a"), "host-a");
-        hostB = ClusterKeys.issue(tmp.resolve("a"), "host-b", tmp.resolve("b"));
-        stranger = ClusterKeys.init(tmp.resolve("other-cluster"), "host-b");
+    void twoClusters() {
+        member = ClusterKeys.init(tmp.resolve("cluster"), "member");
+        outsider = ClusterKeys.init(tmp.resolve("other-cluster"), "outsider");
     }
 
     @Test
     void aCallerWithoutACertificateIsToldItWasRefusedAndTheServerSaysItPresentedNone() throws Exception {
         SSLContext anonymous = SSLContext.getInstance("TLSv1.3");
-        anonymous.init(null, hostB.trustManagerFactory().getTrustManagers(), null);
+        anonymous.init(null, member.trustManagerFactory().getTrustManagers(), null);
 
-        Refusal r = refusal(hostA.tlsContext(), socketOf(anonymous));
+        Refusal r = refusal(member.tlsContext(), socketOf(anonymous));
 
         assertEquals("it presented no certificate issued by the cluster CA", ClusterTlsFailures.whyRefused(r.server()));
         assertRefusedOurCertificate("certificate_required", r.client());
@@ -58,13 +60,14 @@ class ClusterTlsFailuresTest {
 
     @Test
     void aCallerOfAnotherClusterIsToldItWasRefusedAndTheServerSaysItsCertificateIsNotFromTheCa() throws Exception {
-        // It trusts A's CA, so only A's check of its certificate can stop it, and it presents one regardless.
-        SSLContext strangerTrustingA = SSLContext.getInstance("TLSv1.3");
-        strangerTrustingA.init(new KeyManager[] {new InsistentKeyManager(
-                (X509KeyManager) stranger.keyManagerFactory().getKeyManagers()[0])},
-                hostB.trustManagerFactory().getTrustManagers(), null);
+        // It trusts the member's CA, so only the member's check of its certificate can stop it; it presents one
+        // regardless.
+        SSLContext outsiderTrustingMember = SSLContext.getInstance("TLSv1.3");
+        outsiderTrustingMember.init(new KeyManager[] {new InsistentKeyManager(
+                (X509KeyManager) outsider.keyManagerFactory().getKeyManagers()[0])},
+                member.trustManagerFactory().getTrustManagers(), null);
 
-        Refusal r = refusal(hostA.tlsContext(), socketOf(strangerTrustingA));
+        Refusal r = refusal(member.tlsContext(), socketOf(outsiderTrustingMember));
 
         String why = ClusterTlsFailures.whyRefused(r.server());
         assertTrue(why.startsWith("its certificate is not issued by the cluster CA (")
@@ -74,17 +77,19 @@ class ClusterTlsFailuresTest {
 
     @Test
     void aCallerThatDoesNotTrustTheServerSaysSoAndTheServerLogsThatItEndedTheHandshake() throws Exception {
-        Refusal r = refusal(stranger.tlsContext(), socketOf(hostB.tlsContext()));
+        Refusal r = refusal(outsider.tlsContext(), socketOf(member.tlsContext()));
 
         assertTrue(ClusterTlsFailures.peerNotFromOurCa(r.client()), String.valueOf(r.client()));
         assertFalse(ClusterTlsFailures.peerRefusedOurCertificate(r.client()), String.valueOf(r.client()));
-        assertEquals("it ended the handshake (certificate_unknown): it does not trust our certificate",
-                ClusterTlsFailures.whyRefused(r.server()));
+        // The server reads the client's alert, or its flight's last write breaks on the closed connection.
+        String why = ClusterTlsFailures.whyRefused(r.server());
+        assertTrue(why.equals("it ended the handshake (certificate_unknown): it does not trust our certificate")
+                || why.equals(CLOSED), why);
     }
 
     @Test
     void aCallerThatClosesBeforeTheHandshakeIsSaidToHaveClosedTheConnection() throws Exception {
-        Refusal r = refusal(hostA.tlsContext(), port -> {
+        Refusal r = refusal(member.tlsContext(), port -> {
             try {
                 return new Socket(InetAddress.getLoopbackAddress(), port);
             } catch (IOException e) {
@@ -92,16 +97,15 @@ class ClusterTlsFailuresTest {
             }
         });
 
-        assertEquals("it closed the connection during the handshake (does it trust the cluster CA?)",
-                ClusterTlsFailures.whyRefused(r.server()));
+        assertEquals(CLOSED, ClusterTlsFailures.whyRefused(r.server()));
     }
 
     @Test
     void aHandshakeThatFailsForAnotherReasonIsLoggedWithItsWholeCauseChain() throws Exception {
         SSLContext tls12 = SSLContext.getInstance("TLSv1.2");
-        tls12.init(hostB.keyManagerFactory().getKeyManagers(), hostB.trustManagerFactory().getTrustManagers(), null);
+        tls12.init(member.keyManagerFactory().getKeyManagers(), member.trustManagerFactory().getTrustManagers(), null);
 
-        Refusal r = refusal(hostA.tlsContext(), port -> {
+        Refusal r = refusal(member.tlsContext(), port -> {
             SSLSocket s = socketOf(tls12).apply(port);
             s.setEnabledProtocols(new String[] {"TLSv1.2"});
             return s;
