@@ -3,8 +3,9 @@ package dev.baton.gateway.admin;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.ckpt.keys.ClusterConnectionException.Reason;
 import dev.baton.ckpt.keys.ClusterKeys;
-import dev.baton.gateway.admin.AdminConnectionException.Reason;
+import dev.baton.ckpt.keys.ClusterTlsFailures;
 import dev.baton.socket.StateJson;
 
 import javax.net.ssl.SSLContext;
@@ -21,7 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateException;
 import java.time.Duration;
 
 import static dev.baton.gateway.admin.AdminConnectionException.at;
@@ -159,22 +159,21 @@ public final class AdminClient implements AutoCloseable {
             return new AdminConnectionException(Reason.UNREACHABLE, admin, at(admin) + " did not answer " + what
                     + " within " + CALL_TIMEOUT.toSeconds() + " s", e);
         }
-        if (TlsRefusals.causedBy(e, ConnectException.class)) {
+        if (ClusterTlsFailures.causedBy(e, ConnectException.class)) {
             return new AdminConnectionException(Reason.UNREACHABLE, admin, "no gateway admin API at "
                     + StateJson.format(admin) + " (is `baton gateway` running?)", e);
         }
-        if (TlsRefusals.causedBy(e, NoRouteToHostException.class)) {
+        if (ClusterTlsFailures.causedBy(e, NoRouteToHostException.class)) {
             return new AdminConnectionException(Reason.UNREACHABLE, admin, at(admin) + " is unreachable: no route "
                     + "to the host", e);
         }
-        String alert = TlsRefusals.alert(e);
-        if (alert != null && TlsRefusals.CERTIFICATE_ALERTS.contains(alert)) {
+        if (ClusterTlsFailures.peerRefusedOurCertificate(e)) {
             return new AdminConnectionException(Reason.CERTIFICATE_REFUSED, admin, at(admin) + " refused our "
-                    + "certificate (" + alert + "): the caller's identity must be issued by the gateway's cluster CA",
-                    e);
+                    + "certificate (" + ClusterTlsFailures.alert(e).orElseThrow() + "): the caller's identity must be "
+                    + "issued by the gateway's cluster CA", e);
         }
-        if (e instanceof SSLException && TlsRefusals.causedBy(e, CertificateException.class)) {
-            return new AdminConnectionException(Reason.UNTRUSTED_GATEWAY, admin, at(admin) + " presented a "
+        if (ClusterTlsFailures.peerNotFromOurCa(e)) {
+            return new AdminConnectionException(Reason.UNTRUSTED_PEER, admin, at(admin) + " presented a "
                     + "certificate not issued by our cluster CA (another cluster's gateway, or the wrong keys)", e);
         }
         if (e instanceof SSLException) {

@@ -1,6 +1,7 @@
 package dev.baton.gateway.admin;
 
 import dev.baton.ckpt.keys.ClusterKeys;
+import dev.baton.ckpt.keys.ClusterTlsFailures;
 import dev.baton.gateway.migrate.MigrationRefusedException;
 import dev.baton.socket.StateJson;
 import io.netty.buffer.ByteBufUtil;
@@ -60,7 +61,7 @@ final class AdminConnection extends SimpleChannelInboundHandler<FullHttpRequest>
                 caller = peerName(ctx);
                 handshaken = true;
             } else {
-                LOG.warn("admin API refused a caller at {}: {}", from, TlsRefusals.why(done.cause()));
+                LOG.warn("admin API refused a caller at {}: {}", from, ClusterTlsFailures.whyRefused(done.cause()));
                 ctx.close();
             }
         } else if (event instanceof IdleStateEvent) {

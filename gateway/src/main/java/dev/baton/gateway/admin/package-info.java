@@ -8,8 +8,10 @@
  *   <li>{@link dev.baton.gateway.admin.AdminApi} is the gateway's standard route set (health, services, flows,
  *       workloads, migrations, metrics) bound to suppliers and {@link dev.baton.gateway.migrate.Migrations}.</li>
  *   <li>{@link dev.baton.gateway.admin.AdminClient} calls it from the CLI (JDK HTTP client); connection and
- *       certificate problems are {@link dev.baton.gateway.admin.AdminConnectionException}s, error answers
- *       {@link dev.baton.gateway.admin.AdminException}s.</li>
+ *       certificate problems are {@link dev.baton.gateway.admin.AdminConnectionException}s (the cluster's
+ *       {@link dev.baton.ckpt.keys.ClusterConnectionException}, with the agent client's reasons), error answers
+ *       {@link dev.baton.gateway.admin.AdminException}s. Both sides read TLS failures with
+ *       {@link dev.baton.ckpt.keys.ClusterTlsFailures}: the server logs why it refused a caller.</li>
  * </ul>
  */
 package dev.baton.gateway.admin;

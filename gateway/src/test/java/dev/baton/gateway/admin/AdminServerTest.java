@@ -341,7 +341,7 @@ class AdminServerTest {
 
         AdminConnectionException untrusted = assertThrows(AdminConnectionException.class,
                 () -> AdminClient.create(server.address(), otherCluster).get("/services", JsonNode.class));
-        assertEquals(AdminConnectionException.Reason.UNTRUSTED_GATEWAY, untrusted.reason());
+        assertEquals(AdminConnectionException.Reason.UNTRUSTED_PEER, untrusted.reason());
         assertEquals("the gateway admin API at " + StateJson.format(server.address()) + " presented a certificate "
                 + "not issued by our cluster CA (another cluster's gateway, or the wrong keys)", untrusted.getMessage());
 

@@ -1,6 +1,6 @@
 package dev.baton.ckpt.agent;
 
-import dev.baton.ckpt.agent.AgentConnectionException.Reason;
+import dev.baton.ckpt.keys.ClusterConnectionException.Reason;
 import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.ckpt.workload.WorkloadStatus;
 import dev.baton.netns.NetNamespace;
@@ -324,7 +324,7 @@ public final class AgentClient implements AutoCloseable {
         try {
             plain = network.connect(agent, CONNECT_TIMEOUT);
         } catch (IOException e) {
-            throw TlsFailures.connecting(agent, e);
+            throw AgentConnectionException.connecting(agent, e);
         }
         SSLSocket socket = null;
         try {
@@ -353,7 +353,7 @@ public final class AgentClient implements AutoCloseable {
                     + "protocol: " + e.getMessage(), e);
         } catch (IOException e) {
             close(socket, plain);
-            throw TlsFailures.connecting(agent, e);
+            throw AgentConnectionException.connecting(agent, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.baton.ckpt.agent;
 
 import dev.baton.ckpt.keys.ClusterKeys;
+import dev.baton.ckpt.keys.ClusterTlsFailures;
 import dev.baton.netns.NetNamespace;
 import dev.baton.socket.StateJson;
 import org.slf4j.Logger;
@@ -162,7 +163,7 @@ public final class AgentServer implements AutoCloseable {
             socket.startHandshake();
             caller = new Connection(socket, ClusterKeys.peerHostName(socket.getSession()));
         } catch (IOException e) {
-            if (!closed) LOG.warn("agent {} refused a caller at {}: {}", me, from, TlsFailures.refusal(e));
+            if (!closed) LOG.warn("agent {} refused a caller at {}: {}", me, from, ClusterTlsFailures.whyRefused(e));
             closeQuietly(socket);
             return;
         } finally {

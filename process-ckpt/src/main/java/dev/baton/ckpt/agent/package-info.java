@@ -79,6 +79,9 @@
  *       what the caller still had in flight does not reset the connection under that message.</li>
  * </ul>
  * Types here are public only when a caller needs them: the server and client, the host service seam and its
- * records, the exceptions. Frames, messages and the streams are package-private.
+ * records, the exceptions. Frames, messages and the streams are package-private. Connection failures are
+ * {@link dev.baton.ckpt.agent.AgentConnectionException}s, the cluster's
+ * {@link dev.baton.ckpt.keys.ClusterConnectionException} (its reasons are shared with the gateway's admin client);
+ * both ends read TLS failures with {@link dev.baton.ckpt.keys.ClusterTlsFailures}.
  */
 package dev.baton.ckpt.agent;

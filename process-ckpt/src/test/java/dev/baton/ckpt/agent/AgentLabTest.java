@@ -132,6 +132,6 @@ class AgentLabTest {
                 () -> AgentClient.connect(at("b"), stranger, lab.host("gw").netns()));
 
         // The stranger does not trust b either, and says so first.
-        assertEquals(AgentConnectionException.Reason.UNTRUSTED_AGENT, e.reason());
+        assertEquals(AgentConnectionException.Reason.UNTRUSTED_PEER, e.reason());
     }
 }

@@ -1,6 +1,6 @@
 package dev.baton.ckpt.agent;
 
-import dev.baton.ckpt.agent.AgentConnectionException.Reason;
+import dev.baton.ckpt.keys.ClusterConnectionException.Reason;
 import dev.baton.ckpt.keys.ClusterKeys;
 import dev.baton.socket.StateJson;
 import org.junit.jupiter.api.AfterEach;
@@ -321,7 +321,7 @@ class AgentServerTest {
         AgentConnectionException e = assertThrows(AgentConnectionException.class,
                 () -> AgentClient.connect(agent.address(), keysCaller));
 
-        assertEquals(Reason.UNTRUSTED_AGENT, e.reason());
+        assertEquals(Reason.UNTRUSTED_PEER, e.reason());
         assertEquals("agent at " + StateJson.format(agent.address())
                 + " presented a certificate not signed by the cluster CA", e.getMessage());
     }

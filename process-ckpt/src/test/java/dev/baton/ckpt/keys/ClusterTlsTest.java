@@ -11,16 +11,11 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -74,8 +69,9 @@ class ClusterTlsTest {
         // The client trusts the server's CA, so only the server's check of the client certificate can refuse it;
         // and it presents its certificate even though the server asks for one from the cluster CA.
         SSLContext strangerTrustingA = SSLContext.getInstance("TLSv1.3");
-        strangerTrustingA.init(new KeyManager[] {new Insistent((X509KeyManager) stranger.keyManagerFactory()
-                .getKeyManagers()[0])}, hostB.trustManagerFactory().getTrustManagers(), null);
+        strangerTrustingA.init(new KeyManager[] {new InsistentKeyManager(
+                (X509KeyManager) stranger.keyManagerFactory().getKeyManagers()[0])},
+                hostB.trustManagerFactory().getTrustManagers(), null);
         CompletableFuture<String> served = serveOnce(hostA.tlsContext());
         assertClientCannotTalk(strangerTrustingA);
         assertRefused(served, "unable to find valid certification path");
@@ -157,54 +153,6 @@ class ClusterTlsTest {
                 .createSocket(InetAddress.getLoopbackAddress(), server.getLocalPort());
         s.setSoTimeout(10_000);
         return s;
-    }
-
-    /** Presents its identity whatever certificate authorities the server asks for, as an attacker would. */
-    private static final class Insistent extends X509ExtendedKeyManager {
-        private final X509KeyManager identity;
-
-        Insistent(X509KeyManager identity) {
-            this.identity = identity;
-        }
-
-        private String alias() {
-            return identity.getClientAliases("EdDSA", null)[0];
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return alias();
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return alias();
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return new String[] {alias()};
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return identity.getCertificateChain(alias);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return identity.getPrivateKey(alias);
-        }
     }
 
     /**
