@@ -65,7 +65,7 @@ class GatewayFaultsTest {
         AtomicLong killedAt = new AtomicLong();
         Thread killer = Thread.ofPlatform().daemon().name("kill agent b").start(() -> {
             try {
-                while (!restoreStarted(stage.home.resolve("b/images"))) Thread.sleep(1);
+                while (!restoreStarted(stage.images("b"))) Thread.sleep(1);
                 agentB.kill();
                 killedAt.set(System.nanoTime());
             } catch (Exception e) {

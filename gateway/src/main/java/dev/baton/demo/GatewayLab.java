@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.baton.ckpt.BatonHome;
 import dev.baton.ckpt.Checkpointer;
 import dev.baton.ckpt.agent.AgentServer;
 import dev.baton.ckpt.bundle.BundleWriter;
@@ -109,8 +110,7 @@ public final class GatewayLab implements AutoCloseable {
      */
     public void startAgent(String host, UnaryOperator<HostService> wrap) throws Exception {
         stopAgent(host);
-        Checkpointer ckpt = new Checkpointer(workloads.get(host), keys.get(host), home.resolve(host + "/images"),
-                CriuLaunch.defaults());
+        Checkpointer ckpt = new Checkpointer(workloads.get(host), keys.get(host), images(host), CriuLaunch.defaults());
         agents.put(host, AgentServer.start(agentAddress(host), keys.get(host), wrap.apply(ckpt),
                 AgentServer.Options.defaults().inNetns(lab.host(host).netns())));
     }
@@ -254,7 +254,7 @@ public final class GatewayLab implements AutoCloseable {
             while (m.find()) left.add("nft table " + m.group() + " in " + host);
         }
         for (String host : List.of("a", "b")) {
-            Path images = home.resolve(host + "/images");
+            Path images = images(host);
             if (!Files.isDirectory(images)) continue;
             try (var files = Files.list(images)) {
                 files.forEach(f -> left.add(host + "'s images: " + f.getFileName()));
@@ -536,7 +536,17 @@ public final class GatewayLab implements AutoCloseable {
                 }
             }
         } finally {
+            // The hosts' images live outside the lab's home, in memory (BatonHome.images): delete them too.
+            for (String host : List.of("a", "b")) ProcessMigrationScenario.deleteTree(images(host));
             lab.close();
         }
+    }
+
+    /**
+     * Where {@code host}'s agent keeps its images: where {@code baton agent} with this lab's home for the host
+     * keeps them ({@link BatonHome#defaultImages}, in memory when the machine has /dev/shm).
+     */
+    public Path images(String host) {
+        return BatonHome.defaultImages(home.resolve(host));
     }
 }

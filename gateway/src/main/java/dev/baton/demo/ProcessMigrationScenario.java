@@ -1,5 +1,6 @@
 package dev.baton.demo;
 
+import dev.baton.ckpt.BatonHome;
 import dev.baton.ckpt.Checkpointer;
 import dev.baton.ckpt.Checkpointer.Dumped;
 import dev.baton.ckpt.agent.Hooks;
@@ -131,8 +132,9 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         return home.resolve("keys");
     }
 
+    /** Where the scenario's images live, as for a CLI run with its home ({@link BatonHome#defaultImages}). */
     public Path imagesRoot() {
-        return home.resolve("images");
+        return BatonHome.defaultImages(home);
     }
 
     public NetnsLab.Host host(String name) {
@@ -568,6 +570,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                 this::endPeer,
                 this::endWorkloads,
                 stage::close,
+                () -> deleteTree(imagesRoot()),
                 () -> deleteTree(home));
         RuntimeException first = null;
         for (Runnable step : steps) {
@@ -602,7 +605,8 @@ public final class ProcessMigrationScenario implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes {@code dir} and everything under it, if it exists. */
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) return;
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);

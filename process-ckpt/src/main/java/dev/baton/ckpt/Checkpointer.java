@@ -84,9 +84,9 @@ public final class Checkpointer implements HostService {
         dumpDirs.sweepAbandoned();
     }
 
-    /** Workloads and images under {@code $BATON_HOME}, the installed CRIU. */
+    /** Workloads under {@code $BATON_HOME}, images where {@link BatonHome#images()} says, the installed CRIU. */
     public static Checkpointer standard(ClusterKeys keys) {
-        return new Checkpointer(Workloads.standard(), keys, BatonHome.resolve("images"), CriuLaunch.defaults());
+        return new Checkpointer(Workloads.standard(), keys, BatonHome.images(), CriuLaunch.defaults());
     }
 
     public Workloads workloadRecords() {
