@@ -55,15 +55,21 @@ final class Sockets {
         }
     }
 
-    /** An accepted peer channel: not read until its upstream is there, half-close passed on, no Nagle delay. */
+    /**
+     * An accepted peer channel: not read until its upstream is there, half-close passed on, no Nagle delay.
+     * TCP_NODELAY is not set here: Netty sets it on every epoll socket it makes (its Linux default; a test holds
+     * it to that), and setting it again would be one more syscall per socket.
+     */
     static void peer(EpollSocketChannel ch) {
-        ch.config().setAutoRead(false).setAllowHalfClosure(true).setTcpNoDelay(true)
-                .setWriteBufferWaterMark(WATER_MARK);
+        ch.config().setAutoRead(false).setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK);
     }
 
-    /** An upstream channel, connected by the gateway or adopted from a rebuilt socket. */
+    /**
+     * An upstream channel, connected by the gateway or adopted from a rebuilt socket; TCP_NODELAY as for
+     * {@link #peer} (a rebuilt socket gets it from Netty too: the channel is new).
+     */
     static EpollSocketChannel upstream(EpollSocketChannel ch, Duration connectTimeout) {
-        ch.config().setAutoRead(false).setAllowHalfClosure(true).setTcpNoDelay(true)
+        ch.config().setAutoRead(false).setAllowHalfClosure(true)
                 .setWriteBufferWaterMark(WATER_MARK)
                 .setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
         return ch;

@@ -4,6 +4,7 @@ import dev.baton.gateway.Gateway;
 import dev.baton.gateway.GatewayConfig;
 import dev.baton.gateway.GatewayStartException;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.NettyRuntime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,16 @@ class ConnectionSetupTest {
     private <T extends AutoCloseable> T closing(T c) {
         toClose.add(c);
         return c;
+    }
+
+    @Test
+    void nettyMakesEveryEpollSocketWithTcpNoDelayOnWhichTheGatewayRelies() {
+        EpollSocketChannel ch = new EpollSocketChannel();
+        try {
+            assertTrue(ch.config().isTcpNoDelay(), "Sockets sets no TCP_NODELAY of its own: Netty's default must hold");
+        } finally {
+            ch.unsafe().closeForcibly();
+        }
     }
 
     @Test
