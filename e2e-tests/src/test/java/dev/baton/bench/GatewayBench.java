@@ -63,6 +63,8 @@ public final class GatewayBench {
      */
     private static final double QUIET = 0.10;
     private static final int ATTEMPTS = 3;
+    /** Connections made through a path before it is measured, so that a JVM proxy runs compiled code. */
+    private static final long CONNECTION_WARMUP_MS = 5_000;
     private static final String DIRECT = "direct";
     private static final String HAPROXY = "haproxy";
     private static final String GATEWAY = "gateway";
@@ -280,7 +282,10 @@ public final class GatewayBench {
         String target = hostPort(proxy.target());
         long millis = options.seconds * 1000L;
         Duration timeout = Duration.ofMillis(millis * 2 + 60_000);
-        ask("THROUGHPUT " + target + " 8 1000", Throughput.class, timeout); // warms every JIT on the path
+        ask("THROUGHPUT " + target + " 8 1000", Throughput.class, timeout); // warms every JIT on the data path
+        // and the connection path (accept, connect, close), which bulk transfers do not take: a JVM proxy
+        // compiles it only under this load, and its rate climbs for about 4 s from a cold start (seen on 2 cores)
+        ask("CONNRATE " + target + " 4 " + CONNECTION_WARMUP_MS + " 0", ConnectionRate.class, timeout);
         GatewayBenchCpu cpuBefore = cpu(proxy);
         Throughput one = ask("THROUGHPUT " + target + " 1 " + millis, Throughput.class, timeout);
         Throughput eight = ask("THROUGHPUT " + target + " 8 " + millis, Throughput.class, timeout);

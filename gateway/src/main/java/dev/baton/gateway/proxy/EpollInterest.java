@@ -36,9 +36,14 @@ final class EpollInterest {
     private EpollInterest() {
     }
 
-    /** {@code ch}'s input ended (ChannelInputShutdownEvent, or put back into epoll with its input ended). */
-    static void inputEnded(Channel ch) {
-        if (!(ch instanceof DuplexChannel d) || !d.isInputShutdown() || outputShut(ch)) return;
+    /**
+     * {@code ch}'s input ended (ChannelInputShutdownEvent, or put back into epoll with its input ended).
+     * {@code rebuilt}: the socket went through a capture (adopted, or put back after one), so it may have sent
+     * its FIN without Netty knowing; only then is the TCP state asked (a getsockopt, spared on every other flow).
+     */
+    static void inputEnded(Channel ch, boolean rebuilt) {
+        if (!(ch instanceof DuplexChannel d) || !d.isInputShutdown() || d.isOutputShutdown()) return;
+        if (rebuilt && finSent(ch)) return;
         apply(SET, ch);
     }
 
@@ -47,9 +52,8 @@ final class EpollInterest {
         if (ch instanceof DuplexChannel d && d.isInputShutdown()) apply(CLEAR, ch);
     }
 
-    /** Shut by Netty, or at the TCP level (a rebuilt socket that had sent its FIN sends it again by itself). */
-    private static boolean outputShut(Channel ch) {
-        if (((DuplexChannel) ch).isOutputShutdown()) return true;
+    /** Shut at the TCP level: a rebuilt socket that had sent its FIN sends it again by itself. */
+    private static boolean finSent(Channel ch) {
         try {
             return TcpSocket.borrow(((EpollSocketChannel) ch).fd().intValue()).info().state().finSent();
         } catch (RuntimeException closed) {

@@ -296,7 +296,7 @@ public final class Flow {
                 throw new IllegalStateException("adopting fd " + fd + " into flow " + id + ": the socket is not "
                         + "connected any more (reset after it was rebuilt)");
             }
-            ch.pipeline().addLast(new UpstreamHandler(this));
+            ch.pipeline().addLast(new UpstreamHandler(this, true));
             loop.register(ch).addListener(r -> {
                 if (!r.isSuccess()) {
                     f.completeExceptionally(new IllegalStateException("adopting fd " + fd + " into flow " + id
@@ -371,7 +371,7 @@ public final class Flow {
                 return;
             }
             upstream = ch;
-            EpollInterest.inputEnded(ch); // back in epoll with Netty's initial interest only
+            EpollInterest.inputEnded(ch, true); // back in epoll with Netty's initial interest only
             open();
             f.complete(null);
         });
@@ -393,7 +393,7 @@ public final class Flow {
 
     private void connect(InetSocketAddress target) {
         state = State.CONNECTING;
-        service.connect(loop, target, new UpstreamHandler(this)).addListener((ChannelFutureListener) f -> {
+        service.connect(loop, target, new UpstreamHandler(this, false)).addListener((ChannelFutureListener) f -> {
             Channel ch = f.channel();
             if (isGone()) {
                 ch.close();
@@ -459,7 +459,12 @@ public final class Flow {
         if (peerEnded) return;
         peerEnded = true;
         peer.config().setAutoRead(false);
-        if (state == State.OPEN) endUpstreamOutput(); // otherwise open() does it, after the held bytes
+        if (state != State.OPEN) return; // open() does it, after the held bytes
+        if (downFinSent && upstreamEnded && Outbound.pendingBytes(upstream) == 0) {
+            close("both sides ended"); // the close sends the workload our FIN: no shutdown before it
+        } else {
+            endUpstreamOutput();
+        }
     }
 
     void peerWritabilityChanged() {
@@ -502,7 +507,11 @@ public final class Flow {
         if ((ch != upstream && ch != detached) || isGone() || upstreamEnded) return;
         upstreamEnded = true;
         ch.config().setAutoRead(false);
-        endPeerOutput();
+        if (upFinSent && peerEnded && state == State.OPEN && ch == upstream && Outbound.pendingBytes(peer) == 0) {
+            close("both sides ended"); // the close sends the peer our FIN: no shutdown before it
+        } else {
+            endPeerOutput();
+        }
     }
 
     void upstreamWritabilityChanged(Channel ch) {
@@ -610,7 +619,7 @@ public final class Flow {
         State was = state;
         endReason = why;
         state = State.CLOSING;
-        LOG.debug("flow {} ({} -> {}): {}", id, peerAddress, upstreamRemote, why);
+        if (LOG.isDebugEnabled()) LOG.debug("flow {} ({} -> {}): {}", id, peerAddress, upstreamRemote, why);
         if (was == State.WAITING) service.forgetWaiting(this);
         held.release();
         if (freezeOnConnect != null) {

@@ -31,7 +31,7 @@ final class PeerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            EpollInterest.inputEnded(ctx.channel());
+            EpollInterest.inputEnded(ctx.channel(), false);
             flow.peerInputEnded();
         }
     }

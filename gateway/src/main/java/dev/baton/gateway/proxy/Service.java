@@ -1,10 +1,10 @@
 package dev.baton.gateway.proxy;
 
 import dev.baton.gateway.GatewayConfig;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,7 +34,8 @@ public final class Service {
     private final Set<Flow> detached = ConcurrentHashMap.newKeySet();
     private final List<Flow> waiting = new ArrayList<>(); // guarded by this
     private volatile boolean paused;
-    private volatile Channel listener;
+    /** One per event loop, all on the listen address; added while the proxy starts, before any peer. */
+    private final List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Service(GatewayConfig.ServiceConfig config, GatewayConfig gateway, WorkloadHosts placements, LongSupplier flowIds,
             MeterRegistry registry) {
@@ -51,8 +52,7 @@ public final class Service {
 
     /** The bound listen address (with the port the kernel picked when the config says port 0). */
     public InetSocketAddress listen() {
-        Channel ch = listener;
-        return ch == null ? config.listen() : (InetSocketAddress) ch.localAddress();
+        return listeners.isEmpty() ? config.listen() : (InetSocketAddress) listeners.getFirst().localAddress();
     }
 
     public String workload() {
@@ -127,11 +127,11 @@ public final class Service {
     }
 
     void listening(Channel listener) {
-        this.listener = listener;
+        listeners.add(listener);
     }
 
-    Channel listener() {
-        return listener;
+    List<Channel> listeners() {
+        return listeners;
     }
 
     /** A new peer: returns where to connect it, or null when it must wait. */
@@ -165,12 +165,25 @@ public final class Service {
         return all;
     }
 
+    /**
+     * A new upstream channel for {@code handler}, registered on {@code loop} (the flow's: called from there, so
+     * the registration is immediate) and connecting to {@code target}. What a Bootstrap would do, without its
+     * per-connection copies of options, attributes and resolver lookups.
+     */
     ChannelFuture connect(EventLoop loop, InetSocketAddress target, UpstreamHandler handler) {
-        return new Bootstrap().group(loop)
-                .channelFactory((io.netty.channel.ChannelFactory<EpollSocketChannel>) () -> Sockets.upstream(
-                        new EpollSocketChannel(Sockets.familyOf(target.getAddress())), gateway.timeouts().connect()))
-                .handler(handler)
-                .connect(target);
+        EpollSocketChannel ch = Sockets.upstream(new EpollSocketChannel(Sockets.familyOf(target.getAddress())),
+                gateway.timeouts().connect());
+        ch.pipeline().addLast(handler);
+        ChannelPromise connected = ch.newPromise();
+        loop.register(ch).addListener(r -> {
+            if (r.isSuccess()) {
+                ch.connect(target, connected);
+            } else {
+                ch.unsafe().closeForcibly();
+                connected.setFailure(r.cause());
+            }
+        });
+        return connected;
     }
 
     GatewayConfig.Timeouts timeouts() {

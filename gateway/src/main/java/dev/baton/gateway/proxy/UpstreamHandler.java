@@ -12,9 +12,12 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final Flow flow;
+    /** The channel's socket was rebuilt (adopted after a capture): see {@link EpollInterest#inputEnded}. */
+    private final boolean rebuilt;
 
-    UpstreamHandler(Flow flow) {
+    UpstreamHandler(Flow flow, boolean rebuilt) {
         this.flow = flow;
+        this.rebuilt = rebuilt;
     }
 
     @Override
@@ -30,7 +33,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            EpollInterest.inputEnded(ctx.channel());
+            EpollInterest.inputEnded(ctx.channel(), rebuilt);
             flow.upstreamInputEnded(ctx.channel());
         }
     }
