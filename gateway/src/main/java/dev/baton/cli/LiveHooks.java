@@ -5,6 +5,7 @@ import dev.baton.ckpt.agent.Hooks;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Prints an agent call's hooks and progress as they arrive, with the time since the call started and the host
@@ -13,7 +14,8 @@ import java.util.Map;
  *   +0.004s a  network-lock (pid 4242)
  *   +0.310s a  seal 24.0 of 50.0 MiB
  * </pre>
- * Progress of one step is printed at most twice a second, and always when it completes.
+ * Progress of one step is printed at most twice a second, and always when it completes. It acts at no point, so
+ * the agents do not wait for it.
  */
 final class LiveHooks implements Hooks {
     private static final long PROGRESS_EVERY_NS = 500_000_000L;
@@ -32,6 +34,11 @@ final class LiveHooks implements Hooks {
     LiveHooks(PrintWriter out, String here) {
         this.out = out;
         this.here = here;
+    }
+
+    @Override
+    public Set<String> actsAt() {
+        return Set.of();
     }
 
     @Override

@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -188,6 +188,12 @@ final class MigrationRun {
 
     private Hooks hooks() {
         return new Hooks() {
+            /** The rest is only logged: the agents need not wait for the gateway there, inside the freeze. */
+            @Override
+            public Set<String> actsAt() {
+                return Set.of("pre-dump", Hooks.ROLLBACK);
+            }
+
             @Override
             public void reached(String host, String point, long pid) {
                 boolean source = host.equals(plan.source().agentHost());

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One call on an agent, from the caller's message to the outcome: runs the operation on the {@link HostService},
@@ -32,12 +33,12 @@ final class AgentCall {
     /** Housekeeping that must not delay the caller: runs once the outcome is sent (or could not be). */
     private Runnable afterOutcome = () -> { };
 
-    AgentCall(Connection caller, String me, HostService host, Duration hookTimeout, KeptDumps keptDumps,
-              SSLContext tls, Network network) {
+    AgentCall(Connection caller, String me, HostService host, Duration hookTimeout, Set<String> actsAt,
+              KeptDumps keptDumps, SSLContext tls, Network network) {
         this.caller = caller;
         this.me = me;
         this.host = host;
-        this.hooks = new HooksToCaller(caller, me, hookTimeout);
+        this.hooks = new HooksToCaller(caller, me, hookTimeout, actsAt);
         this.keptDumps = keptDumps;
         this.tls = tls;
         this.network = network;
@@ -299,6 +300,11 @@ final class AgentCall {
             @Override
             public void progress(String step, long done, long total) {
                 to.progress(step, done, total);
+            }
+
+            @Override
+            public Set<String> actsAt() {
+                return to.actsAt();
             }
         };
     }

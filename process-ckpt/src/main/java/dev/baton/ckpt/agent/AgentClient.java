@@ -236,7 +236,7 @@ public final class AgentClient implements AutoCloseable {
             Exchange exchange = new Exchange(c, request.describe(), hooks);
             if (download != null) c.expectData();
             c.startReader("agent-client " + at(agent), exchange);
-            c.send(request);
+            c.send(new Message.Request(request, hooks.actsAt()));
             IOException local = null;
             try {
                 if (upload != null) {
@@ -384,6 +384,14 @@ public final class AgentClient implements AutoCloseable {
         public void message(Message message) throws IOException {
             switch (message) {
                 case Message.Hook h -> answer(h);
+                case Message.Passed p -> {
+                    try {
+                        hooks.reached(p.host(), p.point(), p.pid());
+                    } catch (Exception e) {
+                        LOG.warn("the caller's hook failed at {} on {}, where it does not act; the operation went on",
+                                p.point(), p.host(), e);
+                    }
+                }
                 case Message.Progress p -> {
                     try {
                         hooks.progress(p.host(), p.step(), p.done(), p.total());

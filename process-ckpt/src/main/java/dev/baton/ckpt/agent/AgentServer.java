@@ -176,13 +176,15 @@ public final class AgentServer implements AutoCloseable {
             caller.setReadTimeout(IDLE_LIMIT);
             Message first = caller.readMessage();
             caller.setReadTimeout(Duration.ZERO);
-            if (!(first instanceof Message.Call call)) {
+            if (!(first instanceof Message.Request request) || request.call() == null) {
                 LOG.warn("agent {}: {} sent {} instead of a call; dropped", me, caller.describePeer(),
                         first.getClass().getSimpleName());
                 return;
             }
+            Message.Call call = request.call();
             LOG.info("agent {}: {} called {}", me, caller.describePeer(), call.describe());
-            new AgentCall(caller, me, host, options.hookTimeout(), keptDumps, tls, network).run(call);
+            new AgentCall(caller, me, host, options.hookTimeout(), request.actsAt(), keptDumps, tls, network)
+                    .run(call);
         } catch (IOException e) {
             if (!closed) LOG.warn("agent {}: connection from {} ended before its call: {}", me, caller.describePeer(),
                     e.getMessage());

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ProtocolException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -15,11 +16,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The {@link Hooks} an agent hands to its {@link HostService} during a call: each point becomes a HOOK message to
- * the caller, and the operation waits for the caller's ACK. An ABORT, no answer within the hook timeout, or the
- * caller's disconnect make {@link #reached} throw, so the operation rolls back. Points relayed from the target
- * of a SHIP keep the host they came from. Also the reader's handler of the caller's connection: it takes the
- * answers.
+ * The {@link Hooks} an agent hands to its {@link HostService} during a call: each point the caller acts at
+ * becomes a HOOK message to the caller, and the operation waits for the caller's ACK; the other points are only
+ * told (PASSED). An ABORT, no answer within the hook timeout, or the caller's disconnect make {@link #reached}
+ * throw, so the operation rolls back. Points relayed from the target of a SHIP keep the host they came from, and
+ * the target learns the same points to act at. Also the reader's handler of the caller's connection: it takes
+ * the answers.
  */
 final class HooksToCaller implements Hooks, Connection.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(HooksToCaller.class);
@@ -28,16 +30,24 @@ final class HooksToCaller implements Hooks, Connection.Handler {
     private final Connection caller;
     private final String me;
     private final Duration timeout;
+    private final Set<String> actsAt;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
     private volatile IOException lost;
     /** When progress of each host's step was last sent ({@link System#nanoTime()}). */
     private final Map<String, Long> progressSent = new ConcurrentHashMap<>();
 
-    HooksToCaller(Connection caller, String me, Duration timeout) {
+    HooksToCaller(Connection caller, String me, Duration timeout, Set<String> actsAt) {
         this.caller = caller;
         this.me = me;
         this.timeout = timeout;
+        this.actsAt = actsAt;
+    }
+
+    /** The caller's: a SHIP's target is asked to wait at the same points. */
+    @Override
+    public Set<String> actsAt() {
+        return actsAt;
     }
 
     @Override
@@ -77,6 +87,10 @@ final class HooksToCaller implements Hooks, Connection.Handler {
         String at = point + (host.equals(me) ? "" : " on " + host);
         IOException gone = lost;
         if (gone != null) throw new HookFailedException("the caller is gone, cannot pass " + at + ": " + gone.getMessage(), gone);
+        if (!Hooks.actsAt(actsAt, point)) {
+            tell(host, point, pid);
+            return;
+        }
         long id = ids.incrementAndGet();
         CompletableFuture<Message> answer = new CompletableFuture<>();
         pending.put(id, answer);
@@ -99,6 +113,15 @@ final class HooksToCaller implements Hooks, Connection.Handler {
             throw new HookFailedException("interrupted while waiting for the caller at " + at);
         } finally {
             pending.remove(id);
+        }
+    }
+
+    /** A point the caller does not act at: said, not waited for; a lost caller shows at the next point or write. */
+    private void tell(String host, String point, long pid) {
+        try {
+            caller.send(new Message.Passed(host, point, pid));
+        } catch (IOException e) {
+            LOG.debug("point {} not told: {}", point, e.toString());
         }
     }
 

@@ -7,6 +7,7 @@ import dev.baton.socket.StateJson;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The JSON messages of the agent protocol (one per MESSAGE frame), by direction. The {@code type} property names
@@ -15,6 +16,7 @@ import java.util.List;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Message.Hello.class, name = "hello"),
+        @JsonSubTypes.Type(value = Message.Request.class, name = "request"),
         @JsonSubTypes.Type(value = Message.Health.class, name = "health"),
         @JsonSubTypes.Type(value = Message.Workloads.class, name = "workloads"),
         @JsonSubTypes.Type(value = Message.Dump.class, name = "dump"),
@@ -24,6 +26,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = Message.ShipKept.class, name = "ship-kept"),
         @JsonSubTypes.Type(value = Message.Settle.class, name = "settle"),
         @JsonSubTypes.Type(value = Message.Hook.class, name = "hook"),
+        @JsonSubTypes.Type(value = Message.Passed.class, name = "passed"),
         @JsonSubTypes.Type(value = Message.Ack.class, name = "ack"),
         @JsonSubTypes.Type(value = Message.Abort.class, name = "abort"),
         @JsonSubTypes.Type(value = Message.Progress.class, name = "progress"),
@@ -37,9 +40,10 @@ import java.util.List;
 sealed interface Message {
     /**
      * The version of this protocol; an agent and a caller of different versions refuse each other. 2: CHECKPOINT,
-     * SHIP of a kept dump, SETTLE; a dump report's connections.
+     * SHIP of a kept dump, SETTLE; a dump report's connections. 3: the call comes in a REQUEST that names the
+     * points the caller acts at; PASSED.
      */
-    int VERSION = 2;
+    int VERSION = 3;
 
     // agent → caller, first thing after the TLS handshake
 
@@ -48,6 +52,16 @@ sealed interface Message {
     }
 
     // caller → agent: the call, exactly one per connection
+
+    /**
+     * The call, and the points at which the caller acts ({@link Hooks#actsAt()}): the agent sends a HOOK and
+     * waits for the answer at those, and only a PASSED at the others.
+     */
+    record Request(Call call, Set<String> actsAt) implements Message {
+        public Request {
+            actsAt = actsAt == null ? Hooks.EVERY_POINT : Set.copyOf(actsAt);
+        }
+    }
 
     /** A call: what the caller asks of the agent. */
     sealed interface Call extends Message {
@@ -134,6 +148,10 @@ sealed interface Message {
 
     /** The operation on {@code host} reached {@code point} and waits for an {@link Ack} (or {@link Abort}). */
     record Hook(long id, String host, String point, long pid) implements Message {
+    }
+
+    /** The operation on {@code host} passed {@code point}, where the caller does not act; needs no answer. */
+    record Passed(String host, String point, long pid) implements Message {
     }
 
     /** {@code done} of {@code total} bytes (−1: unknown) of {@code step} on {@code host}; needs no answer. */

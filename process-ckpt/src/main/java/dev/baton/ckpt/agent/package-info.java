@@ -19,12 +19,15 @@
  * <pre>
  *   caller                                   agent a                               agent b (SHIPs only)
  *     |── TLS 1.3, both certificates checked ──|
- *     |←─ hello {host: "a", version: 2} ───────|
- *     |── dump | restore | ship | checkpoint | ship-kept | settle | health | workloads ─→|
+ *     |←─ hello {host: "a", version: 3} ───────|
+ *     |── request {call: dump | restore | ship | checkpoint | ship-kept | settle | health
+ *     |            | workloads, actsAt: ["pre-dump", …]} ─→|
  *     |                                        |── TLS as a's identity, hello ─────────→|
- *     |                                        |── restore, then a's dump as DATA … END →|
- *     |←─ hook {id, host: "a", point} ─────────|   (the operation waits)                 |
+ *     |                                        |── request {restore, the same actsAt},
+ *     |                                        |   then a's dump as DATA … END ────────→|
+ *     |←─ hook {id, host: "a", point} ─────────|   (a point in actsAt: the operation waits)
  *     |── ack {id}  |  abort {id, reason} ────→|                                          |
+ *     |←─ passed {host: "a", point} ───────────|   (any other point: it goes on)         |
  *     |←─ progress {host, step, done, total} ──|                                          |
  *     |←─ hook {id', host: "b", point} ────────|←─ hook {id, host: "b", point} ───────────|
  *     |── ack {id'} ──────────────────────────→|── ack {id} ─────────────────────────────→|
@@ -34,10 +37,13 @@
  *     |── close                                |
  * </pre>
  * <ul>
- *   <li><b>Hooks.</b> Each point the operation reaches (CRIU's notifications and Baton's phases) is a HOOK; the
- *       operation waits for the caller's ACK. An ABORT, no answer within the agent's hook timeout (30 s by
- *       default), or the caller's disconnect make the host service's {@code Hooks.reached} throw, so the
- *       operation rolls back and the call ends with a failure. PROGRESS needs no answer.</li>
+ *   <li><b>Hooks.</b> Each point the operation reaches (CRIU's notifications and Baton's phases) where the
+ *       caller acts (the request's {@code actsAt}; {@code ["*"]}: every point) is a HOOK; the operation waits for
+ *       the caller's ACK. An ABORT, no answer within the agent's hook timeout (30 s by default), or the caller's
+ *       disconnect make the host service's {@code Hooks.reached} throw, so the operation rolls back and the call
+ *       ends with a failure. The other points are PASSED, and like PROGRESS need no answer: a migration's
+ *       gateway acts only at {@code pre-dump} and {@code rollback}, and each HOOK of a SHIP's target costs a
+ *       round trip over two hops inside the freeze.</li>
  *   <li><b>SHIP.</b> Agent a connects to b with its own identity and runs b's RESTORE with its own dump as the
  *       upload: the bundle passes through a's memory one window at a time, never to disk. b's hooks and progress
  *       reach a's caller through a, tagged with b's name; b's failure ends the call with {@code host: "b"}; the

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -206,6 +207,57 @@ class AgentServerTest {
         assertEquals("a: restore failed: the caller did not answer hook pre-restore within 200 ms", e.getMessage());
         assertEquals(List.of("restore", "restore rolled back: the caller did not answer hook pre-restore within 200 ms"),
                 host.events);
+    }
+
+    @Test
+    void pointsTheCallerDoesNotActAtAreToldInOrderAndNeverWaitedFor() throws Exception {
+        AgentServer.Options quick = AgentServer.Options.defaults().withHookTimeout(Duration.ofMillis(200));
+        AgentServer b = closeLater(AgentServer.start(LOOPBACK_ANY_PORT, keysB, new FakeHost(BUNDLE), quick));
+        FakeHost hostA = new FakeHost(BUNDLE);
+        AgentClient client = caller(closeLater(AgentServer.start(LOOPBACK_ANY_PORT, keysA, hostA, quick)));
+        RecordingHooks actsAtPostDumpOnly = new RecordingHooks() {
+            @Override
+            public Set<String> actsAt() {
+                return Set.of("post-dump");
+            }
+
+            @Override
+            void answer(String host, String point, long pid) throws InterruptedException {
+                if (point.equals("post-dump")) return;
+                // Past the agents' hook timeout: only a point nobody waits for can take this long.
+                if (host.equals("b")) Thread.sleep(300);
+                throw new IllegalStateException("a told point cannot stop the operation");
+            }
+        };
+
+        ShipReport report = client.ship(DUMP_WEB, b.address(), RESTORE_HERE, actsAtPostDumpOnly);
+
+        assertEquals("b", report.target());
+        assertEquals(List.of("a network-lock", "a post-dump", "b pre-restore", "b post-restore"),
+                actsAtPostDumpOnly.hooks);
+    }
+
+    @Test
+    void anAbortAtAPointTheCallerActsAtStillRollsBackWhenItActsAtFewPoints() throws Exception {
+        FakeHost host = new FakeHost(BUNDLE);
+        AgentClient client = caller(agent(keysA, host));
+        RecordingHooks hooks = new RecordingHooks() {
+            @Override
+            public Set<String> actsAt() {
+                return Set.of("post-dump");
+            }
+
+            @Override
+            void answer(String host, String point, long pid) {
+                if (point.equals("post-dump")) throw new IllegalStateException("no hold");
+            }
+        };
+
+        AgentException e = assertThrows(AgentException.class,
+                () -> client.dump(DUMP_WEB, new PseudoBundle.DigestSink(), hooks));
+
+        assertEquals("dump of web failed: the caller aborted at post-dump: no hold", e.remoteMessage());
+        assertEquals(List.of("a network-lock", "a post-dump"), hooks.hooks);
     }
 
     @Test
