@@ -1,5 +1,6 @@
 package dev.baton.bench;
 
+import dev.baton.ckpt.BatonHome;
 import dev.baton.ckpt.workload.Workload;
 import dev.baton.ckpt.workload.Workloads;
 import dev.baton.netns.Commands;
@@ -49,6 +50,8 @@ final class MigrationGapBenchPlainCriu implements MigrationGapBench.Lane {
             }
             """.formatted(HOLD_TABLE);
     private final Path work;
+    /** Where CRIU writes: the storage Baton's own images use by default (memory), so both lanes write alike. */
+    private final Path imagesRoot;
     private final NetnsLab lab;
     private final Workloads workloads;
     private final InetAddress service;
@@ -58,6 +61,7 @@ final class MigrationGapBenchPlainCriu implements MigrationGapBench.Lane {
 
     private MigrationGapBenchPlainCriu(Path work, NetnsLab lab) {
         this.work = work;
+        this.imagesRoot = BatonHome.defaultImages(work);
         this.lab = lab;
         this.workloads = new Workloads(work.resolve("workloads"));
         this.service = lab.address(SERVICE_INDEX);
@@ -113,7 +117,7 @@ final class MigrationGapBenchPlainCriu implements MigrationGapBench.Lane {
     @Override
     public MigrationGapBench.Move migrate(String to) throws Exception {
         Host from = host(at), dest = host(to);
-        Path images = Files.createDirectory(work.resolve("images-" + ++moves));
+        Path images = Files.createDirectories(imagesRoot.resolve("images-" + ++moves));
         try {
             Map<String, Double> phases = new LinkedHashMap<>();
             String ip = service.getHostAddress();
@@ -182,6 +186,7 @@ final class MigrationGapBenchPlainCriu implements MigrationGapBench.Lane {
         } catch (RuntimeException e) {
             System.err.println("could not end the baseline's workload: " + e.getMessage());
         } finally {
+            CheckpointLab.deleteTree(imagesRoot);
             lab.close();
         }
     }

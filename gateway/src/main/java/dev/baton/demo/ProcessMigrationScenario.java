@@ -414,7 +414,7 @@ public final class ProcessMigrationScenario implements AutoCloseable {
                 try {
                     repoint = InPlaceRepoint.begin(socket);
                     steps.lap("snapshot");
-                    ImageDir images = ImageDir.open(dump.images());
+                    ImageDir images = dump.imageDir();
                     InetSocketImage connection = images.inetSockets().stream()
                             .filter(s -> s.isTcp() && s.remote().equals(peerLocal)).findFirst()
                             .orElseThrow(() -> new IllegalStateException("no connection to " + peerLocal + " in "

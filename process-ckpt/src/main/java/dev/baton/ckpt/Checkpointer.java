@@ -96,10 +96,16 @@ public final class Checkpointer implements HostService {
     /**
      * A dump whose images are on this host.
      *
+     * @param imageDir  the images, as read once after the dump: edit them through it (not thread-safe: one
+     *                  caller at a time)
      * @param lockTable CRIU's nftables lock table left in the source namespace, or null (network lock skipped)
      */
-    public record Dumped(Workload workload, Path images, Manifest manifest, String lockTable,
+    public record Dumped(Workload workload, ImageDir imageDir, Manifest manifest, String lockTable,
                          Map<String, Double> phasesMs) {
+        /** The images directory. */
+        public Path images() {
+            return imageDir.path();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- dump side
@@ -132,13 +138,14 @@ public final class Checkpointer implements HostService {
                     .build();
             client.dump(options, new HookRelay(hooks, w.rootPid()));
             phases.start("inspect");
+            ImageDir dir = readDump(images);
             Manifest manifest = Manifest.of(version.toString(), kernelRelease(),
-                    new Manifest.Workload(w.name(), w.command(), w.rootPid()), sockets(images));
+                    new Manifest.Workload(w.name(), w.command(), w.rootPid()), sockets(dir));
             String lock = networkLockSkip ? null
                     : CriuLock.fromDumpLog(w.netns(), images.resolve("dump.log")).map(CriuLock::table).orElse(null);
             phases.end();
             log.info("dumped {} (pid {}) into {}", name, w.rootPid(), images);
-            return new Dumped(w, images, manifest, lock, phases.millis());
+            return new Dumped(w, dir, manifest, lock, phases.millis());
         } catch (CriuException e) {
             dumpDirs.keepLog(images, w, "dump.log");
             DumpDirs.delete(images);
@@ -405,7 +412,11 @@ public final class Checkpointer implements HostService {
     @Override
     public DumpReport checkpoint(DumpRequest request, Hooks hooks) {
         Dumped dump = checkpoint(request.workload(), request.networkLockSkip(), hooks);
-        return keep(dump, 0, dump.phasesMs(), connections(dump, hooks));
+        long start = System.nanoTime();
+        List<DumpedConnection> connections = connections(dump, hooks);
+        Map<String, Double> phases = new LinkedHashMap<>(dump.phasesMs());
+        phases.put("connections", (System.nanoTime() - start) / 1e6);
+        return keep(dump, 0, phases, connections);
     }
 
     /**
@@ -417,12 +428,7 @@ public final class Checkpointer implements HostService {
         Dumped dump = unsettled(dumpId);
         String which = "dump " + dumpId + " of " + dump.workload().name();
         Map<InetSocketImage, SendQueueSync> targets = new LinkedHashMap<>();
-        ImageDir dir;
-        try {
-            dir = ImageDir.open(dump.images());
-        } catch (IOException e) {
-            throw new CheckpointException("reading the images of " + which + " failed: " + e.getMessage(), e);
-        }
+        ImageDir dir = dump.imageDir();
         Map<List<InetSocketAddress>, InetSocketImage> connections = new HashMap<>();
         for (InetSocketImage i : dir.inetSockets()) {
             if (i.isTcp() && !i.isListening()) connections.putIfAbsent(List.of(i.local(), i.remote()), i);
@@ -449,7 +455,10 @@ public final class Checkpointer implements HostService {
                         + " far ends have: " + synced.stream().map(x -> x.sync().describe()).toList() + ")"), e);
             }
         }
-        log.info("{}: send queues synced: {}", which, synced);
+        // Totals, not a thousand records, in a log line written inside the freeze.
+        log.info("{}: {} send queues synced: {} bytes the far ends had dropped, {} bytes left to send", which,
+                synced.size(), synced.stream().mapToLong(SyncedSendQueue::droppedBytes).sum(),
+                synced.stream().mapToLong(SyncedSendQueue::requeuedBytes).sum());
         return synced;
     }
 
@@ -469,7 +478,7 @@ public final class Checkpointer implements HostService {
     /** The dump's TCP connections with their sequence numbers, from its tcp-stream images. */
     private List<DumpedConnection> connections(Dumped dump, Hooks hooks) {
         try {
-            ImageDir dir = ImageDir.open(dump.images());
+            ImageDir dir = dump.imageDir();
             List<DumpedConnection> out = new ArrayList<>();
             for (InetSocketImage s : dir.inetSockets()) {
                 if (!s.isTcp() || s.isListening()) continue;
@@ -566,17 +575,21 @@ public final class Checkpointer implements HostService {
         return out;
     }
 
-    private List<Manifest.Socket> sockets(Path images) {
+    private static ImageDir readDump(Path images) {
         try {
-            List<Manifest.Socket> out = new ArrayList<>();
-            for (InetSocketImage s : ImageDir.open(images).inetSockets()) {
-                if (s.isTcp()) out.add(new Manifest.Socket(StateJson.format(s.local()), StateJson.format(s.remote()),
-                        s.state().name()));
-            }
-            return out;
+            return ImageDir.open(images);
         } catch (IOException e) {
             throw new UncheckedIOException("reading the sockets of the dump in " + images, e);
         }
+    }
+
+    private static List<Manifest.Socket> sockets(ImageDir dir) {
+        List<Manifest.Socket> out = new ArrayList<>();
+        for (InetSocketImage s : dir.inetSockets()) {
+            if (s.isTcp()) out.add(new Manifest.Socket(StateJson.format(s.local()), StateJson.format(s.remote()),
+                    s.state().name()));
+        }
+        return out;
     }
 
     private static String kernelRelease() {

@@ -9,7 +9,9 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Checks, before CRIU runs, that the target namespace can take the workload's TCP sockets: every listening port
@@ -24,9 +26,13 @@ final class RestorePreflight {
     static void check(List<InetSocketImage> sockets, NetNamespace netns, String where) {
         List<String> problems = netns.get(() -> {
             List<String> found = new ArrayList<>();
+            // One probe per address and port: a thousand connections from one address need one bind, not 1,000.
+            Set<InetSocketAddress> probed = new HashSet<>();
             for (InetSocketImage s : sockets) {
                 if (!s.isTcp()) continue;
-                String problem = s.isListening() ? bind(s.local()) : bind(new InetSocketAddress(s.local().getAddress(), 0));
+                InetSocketAddress probe = s.isListening() ? s.local() : new InetSocketAddress(s.local().getAddress(), 0);
+                if (!probed.add(probe)) continue;
+                String problem = bind(probe);
                 if (problem != null) found.add(describe(s) + ": " + problem);
             }
             return found;

@@ -87,7 +87,8 @@ final class MigrationRun {
             plan.source().openAhead();
             dump = plan.source().checkpoint(new DumpRequest(plan.workload(), true), plan.to().agent(), hooks());
             for (DumpedConnection c : dump.connections()) dumped.put(List.of(c.local(), c.remote()), c);
-            log.event("dumped " + dump.connections().size() + " connections in " + ms(dump.phasesMs().get("dump")));
+            log.event("dumped " + dump.connections().size() + " connections (on " + plan.from().name() + " "
+                    + phases(dump.phasesMs()) + ")");
         } catch (Exception e) {
             return thawOnSource("the dump on " + plan.from().name() + " failed, " + plan.workload()
                     + " runs on there untouched: " + describe(e));

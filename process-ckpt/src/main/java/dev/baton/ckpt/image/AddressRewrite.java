@@ -6,6 +6,7 @@ import dev.baton.socket.Family;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,7 @@ public final class AddressRewrite {
     /** Applies this rewrite to a decoded files.img. Pure: nothing is written. */
     Result apply(ImageFile files) {
         if (files.kind() != ImageKind.FILES) throw new IllegalArgumentException("not files.img: " + files);
-        ImageFile out = files;
+        Map<Integer, ImageFile.Entry> edits = new HashMap<>();
         List<RewriteReport.Change> changed = new ArrayList<>();
         List<InetSocketImage> wildcard = new ArrayList<>();
         List<InetSocketImage> other = new ArrayList<>();
@@ -89,10 +90,11 @@ public final class AddressRewrite {
             if (newRemote != null) edited = withAddress(edited, InetSk.DST_ADDR, before.family(), newRemote);
             ImageFile.Entry entry = files.entries().get(found.index());
             ProtoMessage newFile = entry.message().replacing(Field.len(FileEntry.ISK, edited.encode()));
-            out = out.withEntry(found.index(), new ImageFile.Entry(newFile, entry.payload()));
+            edits.put(found.index(), new ImageFile.Entry(newFile, entry.payload()));
             changed.add(new RewriteReport.Change(before, InetSockets.decode(edited)));
         }
-        return new Result(out, new RewriteReport(changed, wildcard, other));
+        // One copy of the entries for all the edits: a thousand connections' sockets are a thousand entries.
+        return new Result(edits.isEmpty() ? files : files.withEntries(edits), new RewriteReport(changed, wildcard, other));
     }
 
     private static ProtoMessage withAddress(ProtoMessage isk, int field, Family family, InetAddress address) {

@@ -4,10 +4,13 @@ import dev.baton.ckpt.image.CriuFields.Pstree;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,7 +18,9 @@ import java.util.Optional;
  * TCP state (tcp-stream-*.img) and the process tree (pstree.img); and edited in place for it:
  * {@link #rewrite} (addresses) and {@link #reconcileSendQueue} (send queue). Each edit replaces one file
  * atomically (temporary file, rename) or leaves it untouched when it fails. files.img is read once, by
- * {@link #open}; edit it through this object only. Not thread-safe.
+ * {@link #open}, and each tcp-stream image once, when first asked for (a migration reads every connection's to
+ * report it, then again to trim it: a thousand files each time); edit them through this object only. Not
+ * thread-safe.
  */
 public final class ImageDir {
     static final String FILES = "files.img";
@@ -27,6 +32,8 @@ public final class ImageDir {
     /** files.img as read by {@link #open} or last written by {@link #rewrite}. */
     private ImageFile files;
     private List<InetSocketImage> sockets;
+    /** The tcp-stream images read or written so far, by file name. */
+    private final Map<String, ImageFile> streams = new HashMap<>();
 
     private ImageDir(Path dir, ImageFile files) throws ImageFormatException {
         this.dir = dir;
@@ -69,10 +76,9 @@ public final class ImageDir {
      * (established connections need {@code --tcp-established}).
      */
     public Optional<TcpStreamImage> tcpStream(InetSocketImage socket) throws IOException {
-        Path file = dir.resolve(socket.tcpStreamFileName());
-        if (!Files.exists(file)) return Optional.empty();
-        ImageFile image = ImageFile.read(file);
-        return Optional.of(decoding(file, () -> TcpStreams.decode(image)));
+        Optional<ImageFile> image = streamImage(socket);
+        if (image.isEmpty()) return Optional.empty();
+        return Optional.of(decoding(dir.resolve(socket.tcpStreamFileName()), () -> TcpStreams.decode(image.get())));
     }
 
     /** The PIDs of the dumped process tree (as seen in its PID namespace), root first. */
@@ -122,15 +128,34 @@ public final class ImageDir {
      * @throws ImageFormatException     when the socket has no tcp-stream image or it is malformed
      */
     public SendQueueTrim reconcileSendQueue(InetSocketImage socket, long peerRcvNxt) throws IOException {
-        Path file = dir.resolve(socket.tcpStreamFileName());
-        if (!socket.isTcp() || !Files.exists(file)) {
+        Optional<ImageFile> read = socket.isTcp() ? streamImage(socket) : Optional.empty();
+        if (read.isEmpty()) {
             throw new ImageFormatException(socket.tcpStreamFileName(), 0, "no TCP stream image for " + socket
                     + " (only connected TCP sockets have one)");
         }
-        ImageFile image = ImageFile.read(file);
+        ImageFile image = read.get();
+        Path file = dir.resolve(socket.tcpStreamFileName());
         TcpStreams.Reconciled result = decoding(file, () -> TcpStreams.reconcile(image, peerRcvNxt, socket.state()));
-        if (result.image() != image) result.image().write(file);
+        if (result.image() != image) {
+            result.image().write(file);
+            streams.put(socket.tcpStreamFileName(), result.image());
+        }
         return result.trim();
+    }
+
+    /** {@code socket}'s tcp-stream image, read from its file the first time; empty when it has none. */
+    private Optional<ImageFile> streamImage(InetSocketImage socket) throws IOException {
+        String name = socket.tcpStreamFileName();
+        ImageFile image = streams.get(name);
+        if (image == null) {
+            try {
+                image = ImageFile.read(dir.resolve(name));
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            }
+            streams.put(name, image);
+        }
+        return Optional.of(image);
     }
 
     private static List<InetSocketImage> sockets(ImageFile files) throws ImageFormatException {

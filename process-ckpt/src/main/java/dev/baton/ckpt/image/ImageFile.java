@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One CRIU image file, decoded into its entries without a schema: {@code [head magic] magic {u32 length (little
@@ -150,13 +151,20 @@ public final class ImageFile {
 
     /** This image with entry {@code index} replaced; the payload must still be as long as the message says. */
     ImageFile withEntry(int index, Entry entry) {
-        long expected = kind.payloadLength(entry.message());
-        if (expected != entry.payloadLength()) {
-            throw new IllegalArgumentException(kind + " entry " + index + " says " + expected
-                    + " payload bytes but carries " + entry.payloadLength());
-        }
+        return withEntries(Map.of(index, entry));
+    }
+
+    /** This image with the entries at the given indexes replaced, each as {@link #withEntry} checks it. */
+    ImageFile withEntries(Map<Integer, Entry> replacements) {
         List<Entry> copy = new ArrayList<>(entries);
-        copy.set(index, entry);
+        replacements.forEach((index, entry) -> {
+            long expected = kind.payloadLength(entry.message());
+            if (expected != entry.payloadLength()) {
+                throw new IllegalArgumentException(kind + " entry " + index + " says " + expected
+                        + " payload bytes but carries " + entry.payloadLength());
+            }
+            copy.set(index, entry);
+        });
         return new ImageFile(kind, copy);
     }
 

@@ -12,6 +12,8 @@ import java.util.List;
  */
 public record RewriteReport(List<Change> changed, List<InetSocketImage> wildcard, List<InetSocketImage> other) {
 
+    private static final int SHOWN = 5;
+
     /** One socket's entry, before and after. */
     public record Change(InetSocketImage before, InetSocketImage after) {}
 
@@ -24,8 +26,11 @@ public record RewriteReport(List<Change> changed, List<InetSocketImage> wildcard
     public String summary() {
         StringBuilder s = new StringBuilder(changed.size() + " rewritten, " + wildcard.size() + " on the wildcard address, "
                 + other.size() + " bound elsewhere");
-        for (Change c : changed) s.append("\n  ").append(c.before()).append("\n    => ").append(c.after());
-        for (InetSocketImage o : other) s.append("\n  left as is: ").append(o);
+        // A log line, written inside a migration's freeze: a few examples, not a thousand connections.
+        changed.stream().limit(SHOWN).forEach(c -> s.append("\n  ").append(c.before()).append("\n    => ").append(c.after()));
+        if (changed.size() > SHOWN) s.append("\n  … and ").append(changed.size() - SHOWN).append(" more rewritten");
+        other.stream().limit(SHOWN).forEach(o -> s.append("\n  left as is: ").append(o));
+        if (other.size() > SHOWN) s.append("\n  … and ").append(other.size() - SHOWN).append(" more left as they are");
         return s.toString();
     }
 }
