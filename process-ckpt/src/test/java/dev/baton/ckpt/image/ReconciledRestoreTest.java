@@ -103,6 +103,8 @@ class ReconciledRestoreTest {
                 assertEquals(peerRcvNxt, edited.sendQueueSeq(false), "the send queue starts at the peer's rcv_nxt");
                 assertEquals(dumped.inqSeq(), edited.inqSeq());
                 assertArrayEquals(dumped.receiveQueue(), edited.receiveQueue());
+                assertEquals(edited, ImageDir.open(images).tcpStream(connection).orElseThrow(),
+                        "the file says what the ImageDir that edited it says");
 
                 restored = CriuCli.restore(a, images);
                 long restoredAt = System.nanoTime();
