@@ -16,6 +16,7 @@ import dev.baton.ckpt.bundle.Manifest;
 import dev.baton.ckpt.criu.CriuClient;
 import dev.baton.ckpt.criu.CriuException;
 import dev.baton.ckpt.criu.CriuLaunch;
+import dev.baton.ckpt.criu.CriuNotify;
 import dev.baton.ckpt.criu.CriuOptions;
 import dev.baton.ckpt.criu.CriuOptions.NetworkLock;
 import dev.baton.ckpt.criu.CriuVersion;
@@ -44,6 +45,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -68,6 +70,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Checkpointer implements HostService {
     private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
+    /** How long a dump waits for the workload to accept the connections queued for it. */
+    private static final Duration ACCEPT_WAIT = Duration.ofMillis(200);
 
     private final Workloads workloads;
     private final ClusterKeys keys;
@@ -136,7 +140,7 @@ public final class Checkpointer implements HostService {
                     .tcpEstablished(true)
                     .networkLock(networkLockSkip ? NetworkLock.SKIP : NetworkLock.NFTABLES)
                     .build();
-            client.dump(options, new HookRelay(hooks, w.rootPid()));
+            client.dump(options, dumpNotify(w, hooks));
             phases.start("inspect");
             ImageDir dir = readDump(images);
             Manifest manifest = Manifest.of(version.toString(), kernelRelease(),
@@ -573,6 +577,21 @@ public final class Checkpointer implements HostService {
             }
         });
         return out;
+    }
+
+    /**
+     * CRIU's notifications during a dump, relayed to {@code hooks}; after pre-dump (when a gateway has frozen the
+     * workload's flows) the workload accepts what is queued for it first ({@link AcceptQueues}).
+     */
+    private static CriuNotify dumpNotify(Workload w, Hooks hooks) {
+        HookRelay relay = new HookRelay(hooks, w.rootPid());
+        return new CriuNotify() {
+            @Override
+            public void notified(String hook, int pid) throws Exception {
+                relay.notified(hook, pid);
+                if (hook.equals("pre-dump")) AcceptQueues.awaitAccepted(w, ACCEPT_WAIT);
+            }
+        };
     }
 
     private static ImageDir readDump(Path images) {

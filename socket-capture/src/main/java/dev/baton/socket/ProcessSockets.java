@@ -62,10 +62,42 @@ public final class ProcessSockets implements AutoCloseable {
      * network namespaces and disturbs nothing.
      */
     public List<SocketEntry> list() {
-        Path proc = Path.of("/proc", Integer.toString(pid));
+        Map<Long, Integer> fdByInode = socketFds("listing sockets of " + pid);
+        List<SocketEntry> entries = new ArrayList<>();
+        for (TableRow row : tables()) {
+            Integer fd = fdByInode.remove(row.inode());
+            if (fd != null) {
+                entries.add(new SocketEntry(fd, row.inode(), row.family(), parseProcAddress(row.local()),
+                        parseProcAddress(row.remote()), row.state()));
+            }
+        }
+        // Sockets made in another namespace than the process's own (a proxy, a test harness) are not in its
+        // /proc tables: ask the sockets themselves.
+        fdByInode.forEach((inode, fd) -> inspect(fd, inode, entries));
+        entries.sort(Comparator.comparingInt(SocketEntry::fd));
+        return entries;
+    }
+
+    /**
+     * Connections the kernel completed for this process's listening sockets that it has not accepted yet: the
+     * accept queues (a listener's {@code rx_queue} in {@code /proc/net/tcp}). A checkpoint taken now would lose
+     * them: CRIU does not dump accept queues, so their peers would be reset.
+     */
+    public int pendingAccepts() {
+        Map<Long, Integer> fdByInode = socketFds("reading the accept queues of " + pid);
+        int pending = 0;
+        for (TableRow row : tables()) {
+            if (row.state() == TcpState.LISTEN && fdByInode.containsKey(row.inode())) pending += row.rxQueue();
+        }
+        return pending;
+    }
+
+    /** The process's socket fds by inode (the lowest fd when several share one). */
+    private Map<Long, Integer> socketFds(String doing) {
+        Path fds = Path.of("/proc", Integer.toString(pid), "fd");
         Map<Long, Integer> fdByInode = new HashMap<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
-            for (Path fd : fds) {
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(fds)) {
+            for (Path fd : dir) {
                 String target;
                 try {
                     target = Files.readSymbolicLink(fd).toString();
@@ -78,22 +110,30 @@ public final class ProcessSockets implements AutoCloseable {
                 }
             }
         } catch (NoSuchFileException e) {
-            throw new SocketCaptureException(Reason.NO_SUCH_PROCESS, "listing sockets of " + pid, "it has exited");
+            throw new SocketCaptureException(Reason.NO_SUCH_PROCESS, doing, "it has exited");
         } catch (IOException e) {
-            throw new UncheckedIOException("listing sockets of process " + pid, e);
+            throw new UncheckedIOException(doing, e);
         }
-        List<SocketEntry> entries = new ArrayList<>();
-        readTable(proc.resolve("net/tcp"), Family.INET, fdByInode, entries);
-        readTable(proc.resolve("net/tcp6"), Family.INET6, fdByInode, entries);
-        // Sockets made in another namespace than the process's own (a proxy, a test harness) are not in its
-        // /proc tables: ask the sockets themselves.
-        for (SocketEntry e : entries) fdByInode.remove(e.inode());
-        fdByInode.forEach((inode, fd) -> inspect(fd, inode, entries));
-        entries.sort(Comparator.comparingInt(SocketEntry::fd));
-        return entries;
+        return fdByInode;
     }
 
-    private static void readTable(Path table, Family family, Map<Long, Integer> fdByInode, List<SocketEntry> out) {
+    /**
+     * One line of /proc/net/tcp{,6}, addresses as written there ({@link #parseProcAddress}). For a listening
+     * socket {@code rxQueue} is its accept queue.
+     */
+    private record TableRow(long inode, Family family, String local, String remote, TcpState state, int rxQueue) {
+    }
+
+    /** The process's own view of /proc/net/tcp and tcp6: the sockets of its network namespace. */
+    private List<TableRow> tables() {
+        Path proc = Path.of("/proc", Integer.toString(pid));
+        List<TableRow> rows = new ArrayList<>();
+        readTable(proc.resolve("net/tcp"), Family.INET, rows);
+        readTable(proc.resolve("net/tcp6"), Family.INET6, rows);
+        return rows;
+    }
+
+    private static void readTable(Path table, Family family, List<TableRow> out) {
         List<String> lines;
         try {
             lines = Files.readAllLines(table);
@@ -106,11 +146,9 @@ public final class ProcessSockets implements AutoCloseable {
             // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
             String[] f = line.trim().split("\\s+");
             if (f.length < 10) continue;
-            long inode = Long.parseLong(f[9]);
-            Integer fd = fdByInode.get(inode);
-            if (fd == null) continue;
-            out.add(new SocketEntry(fd, inode, family, parseProcAddress(f[1]), parseProcAddress(f[2]),
-                    TcpState.ofCode(Integer.parseInt(f[3], 16))));
+            String queues = f[4];
+            out.add(new TableRow(Long.parseLong(f[9]), family, f[1], f[2], TcpState.ofCode(Integer.parseInt(f[3], 16)),
+                    Integer.parseUnsignedInt(queues.substring(queues.indexOf(':') + 1), 16)));
         }
     }
 

@@ -10,9 +10,11 @@ import dev.baton.ckpt.agent.RestoreRequest;
 import dev.baton.ckpt.agent.SendQueueSync;
 import dev.baton.ckpt.agent.ShipReport;
 import dev.baton.gateway.proxy.Flow;
+import dev.baton.gateway.proxy.FlowClosedException;
 import dev.baton.gateway.proxy.Service;
 import dev.baton.peer.FlowHold;
 import dev.baton.peer.SocketRebuild;
+import dev.baton.socket.StateJson;
 import dev.baton.socket.TcpSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 
 /**
  * One migration after its plan was accepted, in the order that gave zero loss and zero RST in the lab
@@ -56,6 +57,11 @@ final class MigrationRun {
     private final FlowHold hold;
     private final List<Flow> flows = new ArrayList<>();
     private final List<MovedFlow> moved = new ArrayList<>();
+    /**
+     * Flows whose upstream connection is not in the dump and never carried a byte (the workload had not accepted
+     * it yet): their old upstream is closed, and they connect anew to where the workload runs at the thaw.
+     */
+    private final List<Flow> renewed = new ArrayList<>();
     /** Flows whose connection could not be resumed (ended for their peers). */
     private final Set<Flow> lost = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The workload's connections in the dump, by (local, remote) as the workload saw them. */
@@ -126,11 +132,15 @@ final class MigrationRun {
         log.phase("freeze", "holding " + plan.workload() + "'s flows");
         frozenAt = System.nanoTime();
         frozen = true;
+        List<Flow> open = new ArrayList<>();
         for (Service s : plan.services()) {
             s.pauseNewFlows();
-            flows.addAll(s.flows());
+            open.addAll(s.flows());
         }
-        awaitAll(flows, Flow::freeze, "freeze");
+        List<CompletableFuture<Void>> freezing = open.stream().map(Flow::freeze).toList();
+        for (int i = 0; i < open.size(); i++) {
+            if (joinUnlessEnded(freezing.get(i), open.get(i), "freeze")) flows.add(open.get(i));
+        }
         // B too: a socket rebuilt toward B before B's workload exists must not reach it — the ACK of a peer's FIN
         // re-injected into a half-closed connection (CLOSE_WAIT) would draw a RST from B and kill the socket.
         List<InetSocketAddress> held = new ArrayList<>();
@@ -149,28 +159,63 @@ final class MigrationRun {
      */
     private List<SendQueueSync> repoint() {
         log.phase("re-point", "re-pointing " + flows.size() + " upstream sockets at " + plan.to().name());
+        List<Flow> moving = new ArrayList<>();
+        for (Flow f : List.copyOf(flows)) {
+            if (dumped.containsKey(List.of(f.upstreamRemote(), f.upstreamLocal()))) moving.add(f);
+            else notInDump(f);
+        }
         // Every flow detaches on its own event loop at once; each socket is then captured here as its fd comes.
-        List<CompletableFuture<Integer>> detaching = flows.stream().map(Flow::detachUpstream).toList();
+        List<CompletableFuture<Integer>> detaching = moving.stream().map(Flow::detachUpstream).toList();
+        List<Flow> toRenew = List.copyOf(renewed);
+        List<CompletableFuture<Integer>> renewing = toRenew.stream().map(Flow::detachUpstream).toList();
         List<CompletableFuture<Void>> closing = new ArrayList<>();
+        List<Flow> closingFlows = new ArrayList<>();
         List<SendQueueSync> sync = new ArrayList<>();
-        for (int i = 0; i < flows.size(); i++) {
-            Flow f = flows.get(i);
-            int fd = join(detaching.get(i), f, "detach");
+        for (int i = 0; i < moving.size(); i++) {
+            Flow f = moving.get(i);
+            if (!joinUnlessEnded(detaching.get(i), f, "detach")) continue;
+            int fd = detaching.get(i).join();
             DumpedConnection c = dumped.get(List.of(f.upstreamRemote(), f.upstreamLocal()));
-            if (c == null) {
-                throw new IllegalStateException("flow " + f.id() + "'s connection " + f.upstreamLocal() + " -> "
-                        + f.upstreamRemote() + " is not in the dump");
-            }
             // Repair mode first, so that the close of the original is silent on the wire.
             SocketRebuild rebuild = SocketRebuild.begin(TcpSocket.borrow(fd));
             moved.add(new MovedFlow(f, rebuild, c));
             closing.add(f.closeDetachedUpstream());
+            closingFlows.add(f);
             rebuild.aim(at(plan.to(), c), c.rcvNxt());
             sync.add(new SendQueueSync(c.local(), c.remote(), rebuild.before().receiveQueue().endSeq()));
         }
-        for (int i = 0; i < closing.size(); i++) join(closing.get(i), moved.get(i).flow(), "close");
-        log.event(moved.size() + " sockets aimed at " + plan.to().name());
+        for (int i = 0; i < toRenew.size(); i++) {
+            Flow f = toRenew.get(i);
+            if (!joinUnlessEnded(renewing.get(i), f, "detach")) continue;
+            // Silently too: nothing of this connection may reach the workload, wherever it runs.
+            SocketRebuild.begin(TcpSocket.borrow(renewing.get(i).join())).close();
+            closing.add(f.closeDetachedUpstream());
+            closingFlows.add(f);
+        }
+        for (int i = 0; i < closing.size(); i++) joinUnlessEnded(closing.get(i), closingFlows.get(i), "close");
+        log.event(moved.size() + " sockets aimed at " + plan.to().name()
+                + (renewed.isEmpty() ? "" : ", " + renewed.size() + " to be connected anew there"));
         return sync;
+    }
+
+    /**
+     * A flow whose upstream connection the workload's images do not have: the workload had not accepted it yet
+     * when it was dumped (CRIU does not dump a listening socket's accept queue), or had closed it already (its end
+     * lives on in the source's kernel, closing). Untouched, it is connected anew wherever the workload runs after
+     * the thaw; otherwise it stays on its connection to the source, which ends it as it would have ended anyway.
+     */
+    private void notInDump(Flow f) {
+        String connection = StateJson.format(f.upstreamLocal()) + " -> " + StateJson.format(f.upstreamRemote());
+        CompletableFuture<Boolean> untouched = f.upstreamUntouched();
+        if (!joinUnlessEnded(untouched, f, "inspect")) return;
+        if (untouched.join()) {
+            renewed.add(f);
+            log.event("flow " + f.id() + ": its connection " + connection + " is not in the dump and carried nothing "
+                    + "yet: it will be connected anew");
+        } else {
+            log.event("flow " + f.id() + ": its connection " + connection + " is not in the dump (" + plan.workload()
+                    + " had closed it): it stays on " + plan.from().name() + " to end there");
+        }
     }
 
     /** The workload's address on {@code host}: the same port, the host's address. */
@@ -273,10 +318,11 @@ final class MigrationRun {
                 lose(adopted.get(i), e);
             }
         }
-        List<Flow> order = flows.stream().filter(f -> !lost.contains(f)).toList();
+        List<Flow> order = flows.stream().filter(f -> !lost.contains(f) && !renewed.contains(f)).toList();
         List<CompletableFuture<Void>> thawed = order.stream().map(Flow::thaw).toList();
         for (int i = 0; i < thawed.size(); i++) tryJoin(thawed.get(i), order.get(i), "thaw");
         for (Service s : plan.services()) s.resumeNewFlows(host);
+        for (Flow f : renewed) tryJoin(f.reconnect(f.service().target()), f, "reconnect");
         freezeMs = (System.nanoTime() - frozenAt) / 1e6;
         log.event("thawed; " + heldBytes + " bytes were held");
     }
@@ -337,17 +383,20 @@ final class MigrationRun {
     record Outcome(MigrationView.Status status, String error) {
     }
 
-    private static void awaitAll(List<Flow> flows, Function<Flow, CompletableFuture<?>> op, String what) {
-        List<CompletableFuture<?>> all = flows.stream().<CompletableFuture<?>>map(op).toList();
+    /**
+     * {@link #join}, except that a flow that ended meanwhile (its peer closed or reset it, both sides ended) is
+     * not a failure of the migration: it leaves it, with an event, and this returns false.
+     */
+    private boolean joinUnlessEnded(CompletableFuture<?> op, Flow f, String what) {
         try {
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(FLOW_OP_TIMEOUT_S, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(what + ": " + describe(e.getCause()), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(what + " did not finish within " + FLOW_OP_TIMEOUT_S + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(what + " interrupted");
+            join(op, f, what);
+            return true;
+        } catch (IllegalStateException e) {
+            if (!(e.getCause() instanceof FlowClosedException ended)) throw e;
+            flows.remove(f);
+            renewed.remove(f);
+            log.event("flow " + f.id() + " ended during the migration, nothing to move: " + ended.getMessage());
+            return false;
         }
     }
 
