@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -161,41 +162,45 @@ final class MigrationRun {
         log.phase("re-point", "re-pointing " + flows.size() + " upstream sockets at " + plan.to().name());
         List<Flow> moving = new ArrayList<>();
         for (Flow f : List.copyOf(flows)) {
-            if (dumped.containsKey(List.of(f.upstreamRemote(), f.upstreamLocal()))) moving.add(f);
+            if (dumped.containsKey(connectionOf(f))) moving.add(f);
             else notInDump(f);
         }
         // Every flow detaches on its own event loop at once; each socket is then captured here as its fd comes.
-        List<CompletableFuture<Integer>> detaching = moving.stream().map(Flow::detachUpstream).toList();
-        List<Flow> toRenew = List.copyOf(renewed);
-        List<CompletableFuture<Integer>> renewing = toRenew.stream().map(Flow::detachUpstream).toList();
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
-        List<Flow> closingFlows = new ArrayList<>();
+        Map<Flow, CompletableFuture<Integer>> detaching = detach(moving);
+        Map<Flow, CompletableFuture<Integer>> retiring = detach(renewed);
+        Map<Flow, CompletableFuture<Void>> closing = new LinkedHashMap<>();
         List<SendQueueSync> sync = new ArrayList<>();
-        for (int i = 0; i < moving.size(); i++) {
-            Flow f = moving.get(i);
-            if (!joinUnlessEnded(detaching.get(i), f, "detach")) continue;
-            int fd = detaching.get(i).join();
-            DumpedConnection c = dumped.get(List.of(f.upstreamRemote(), f.upstreamLocal()));
+        detaching.forEach((f, detached) -> {
+            if (!joinUnlessEnded(detached, f, "detach")) return;
+            DumpedConnection c = dumped.get(connectionOf(f));
             // Repair mode first, so that the close of the original is silent on the wire.
-            SocketRebuild rebuild = SocketRebuild.begin(TcpSocket.borrow(fd));
+            SocketRebuild rebuild = SocketRebuild.begin(TcpSocket.borrow(detached.join()));
             moved.add(new MovedFlow(f, rebuild, c));
-            closing.add(f.closeDetachedUpstream());
-            closingFlows.add(f);
+            closing.put(f, f.closeDetachedUpstream());
             rebuild.aim(at(plan.to(), c), c.rcvNxt());
             sync.add(new SendQueueSync(c.local(), c.remote(), rebuild.before().receiveQueue().endSeq()));
-        }
-        for (int i = 0; i < toRenew.size(); i++) {
-            Flow f = toRenew.get(i);
-            if (!joinUnlessEnded(renewing.get(i), f, "detach")) continue;
+        });
+        retiring.forEach((f, detached) -> {
+            if (!joinUnlessEnded(detached, f, "detach")) return;
             // Silently too: nothing of this connection may reach the workload, wherever it runs.
-            SocketRebuild.begin(TcpSocket.borrow(renewing.get(i).join())).close();
-            closing.add(f.closeDetachedUpstream());
-            closingFlows.add(f);
-        }
-        for (int i = 0; i < closing.size(); i++) joinUnlessEnded(closing.get(i), closingFlows.get(i), "close");
+            SocketRebuild.begin(TcpSocket.borrow(detached.join())).close();
+            closing.put(f, f.closeDetachedUpstream());
+        });
+        closing.forEach((f, closed) -> joinUnlessEnded(closed, f, "close"));
         log.event(moved.size() + " sockets aimed at " + plan.to().name()
                 + (renewed.isEmpty() ? "" : ", " + renewed.size() + " to be connected anew there"));
         return sync;
+    }
+
+    /** The flow's upstream connection as the workload saw it: the key of {@link #dumped}. */
+    private static List<InetSocketAddress> connectionOf(Flow f) {
+        return List.of(f.upstreamRemote(), f.upstreamLocal());
+    }
+
+    private static Map<Flow, CompletableFuture<Integer>> detach(List<Flow> flows) {
+        Map<Flow, CompletableFuture<Integer>> detaching = new LinkedHashMap<>();
+        for (Flow f : flows) detaching.put(f, f.detachUpstream());
+        return detaching;
     }
 
     /**
