@@ -1,7 +1,7 @@
 package dev.baton.ckpt;
 
 import dev.baton.ckpt.workload.Workload;
-import dev.baton.socket.ProcessSockets;
+import dev.baton.ckpt.workload.Workloads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,9 +9,9 @@ import java.time.Duration;
 
 /**
  * Gives a workload the time to accept the connections the kernel has queued for it before CRIU freezes it: CRIU
- * does not dump a listening socket's accept queue, so a connection still queued would be lost (its peer reset).
- * Behind the gateway no new connection reaches the workload once the flows are frozen (CRIU's pre-dump), so the
- * queues only drain; a responsive workload takes what is queued within a millisecond.
+ * refuses to dump a process with connections in flight (completed by the kernel, not accepted yet), so the dump —
+ * and a migration — would fail. Behind the gateway no new connection reaches the workload once its flows are
+ * frozen (at CRIU's pre-dump), so the queues only drain; a responsive workload takes them within milliseconds.
  */
 final class AcceptQueues {
     private static final Logger log = LoggerFactory.getLogger(AcceptQueues.class);
@@ -20,15 +20,15 @@ final class AcceptQueues {
     private AcceptQueues() {
     }
 
-    /** Waits until the listening sockets of {@code w}'s root process have nothing queued, at most {@code max}. */
-    static void awaitAccepted(Workload w, Duration max) {
+    /** Waits until the listening sockets of {@code w}'s processes have nothing queued, at most {@code max}. */
+    static void awaitAccepted(Workloads workloads, Workload w, Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
-        try (ProcessSockets process = ProcessSockets.open((int) w.rootPid())) {
+        try {
             int pending;
-            while ((pending = process.pendingAccepts()) > 0) {
+            while ((pending = workloads.pendingAccepts(w)) > 0) {
                 if (System.nanoTime() > deadline) {
-                    log.warn("{} did not accept {} queued connection(s) within {} ms; CRIU does not dump accept "
-                            + "queues: their peers will see them reset", w.name(), pending, max.toMillis());
+                    log.warn("{} did not accept {} queued connection(s) within {} ms: CRIU will refuse to dump it "
+                            + "(connections in flight), and it keeps running", w.name(), pending, max.toMillis());
                     return;
                 }
                 Thread.sleep(POLL);

@@ -71,7 +71,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Checkpointer implements HostService {
     private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
     /** How long a dump waits for the workload to accept the connections queued for it. */
-    private static final Duration ACCEPT_WAIT = Duration.ofMillis(200);
+    private static final Duration ACCEPT_WAIT = Duration.ofMillis(500);
 
     private final Workloads workloads;
     private final ClusterKeys keys;
@@ -583,13 +583,13 @@ public final class Checkpointer implements HostService {
      * CRIU's notifications during a dump, relayed to {@code hooks}; after pre-dump (when a gateway has frozen the
      * workload's flows) the workload accepts what is queued for it first ({@link AcceptQueues}).
      */
-    private static CriuNotify dumpNotify(Workload w, Hooks hooks) {
+    private CriuNotify dumpNotify(Workload w, Hooks hooks) {
         HookRelay relay = new HookRelay(hooks, w.rootPid());
         return new CriuNotify() {
             @Override
             public void notified(String hook, int pid) throws Exception {
                 relay.notified(hook, pid);
-                if (hook.equals("pre-dump")) AcceptQueues.awaitAccepted(w, ACCEPT_WAIT);
+                if (hook.equals("pre-dump")) AcceptQueues.awaitAccepted(workloads, w, ACCEPT_WAIT);
             }
         };
     }

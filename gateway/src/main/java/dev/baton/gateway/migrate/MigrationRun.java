@@ -58,11 +58,6 @@ final class MigrationRun {
     private final FlowHold hold;
     private final List<Flow> flows = new ArrayList<>();
     private final List<MovedFlow> moved = new ArrayList<>();
-    /**
-     * Flows whose upstream connection is not in the dump and never carried a byte (the workload had not accepted
-     * it yet): their old upstream is closed, and they connect anew to where the workload runs at the thaw.
-     */
-    private final List<Flow> renewed = new ArrayList<>();
     /** Flows whose connection could not be resumed (ended for their peers). */
     private final Set<Flow> lost = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The workload's connections in the dump, by (local, remote) as the workload saw them. */
@@ -166,8 +161,8 @@ final class MigrationRun {
             else notInDump(f);
         }
         // Every flow detaches on its own event loop at once; each socket is then captured here as its fd comes.
-        Map<Flow, CompletableFuture<Integer>> detaching = detach(moving);
-        Map<Flow, CompletableFuture<Integer>> retiring = detach(renewed);
+        Map<Flow, CompletableFuture<Integer>> detaching = new LinkedHashMap<>();
+        for (Flow f : moving) detaching.put(f, f.detachUpstream());
         Map<Flow, CompletableFuture<Void>> closing = new LinkedHashMap<>();
         List<SendQueueSync> sync = new ArrayList<>();
         detaching.forEach((f, detached) -> {
@@ -180,15 +175,8 @@ final class MigrationRun {
             rebuild.aim(at(plan.to(), c), c.rcvNxt());
             sync.add(new SendQueueSync(c.local(), c.remote(), rebuild.before().receiveQueue().endSeq()));
         });
-        retiring.forEach((f, detached) -> {
-            if (!joinUnlessEnded(detached, f, "detach")) return;
-            // Silently too: nothing of this connection may reach the workload, wherever it runs.
-            SocketRebuild.begin(TcpSocket.borrow(detached.join())).close();
-            closing.put(f, f.closeDetachedUpstream());
-        });
         closing.forEach((f, closed) -> joinUnlessEnded(closed, f, "close"));
-        log.event(moved.size() + " sockets aimed at " + plan.to().name()
-                + (renewed.isEmpty() ? "" : ", " + renewed.size() + " to be connected anew there"));
+        log.event(moved.size() + " sockets aimed at " + plan.to().name());
         return sync;
     }
 
@@ -197,30 +185,15 @@ final class MigrationRun {
         return List.of(f.upstreamRemote(), f.upstreamLocal());
     }
 
-    private static Map<Flow, CompletableFuture<Integer>> detach(List<Flow> flows) {
-        Map<Flow, CompletableFuture<Integer>> detaching = new LinkedHashMap<>();
-        for (Flow f : flows) detaching.put(f, f.detachUpstream());
-        return detaching;
-    }
-
     /**
-     * A flow whose upstream connection the workload's images do not have: the workload had not accepted it yet
-     * when it was dumped (CRIU does not dump a listening socket's accept queue), or had closed it already (its end
-     * lives on in the source's kernel, closing). Untouched, it is connected anew wherever the workload runs after
-     * the thaw; otherwise it stays on its connection to the source, which ends it as it would have ended anyway.
+     * A flow whose upstream connection the workload's images do not have: the workload had closed its end already
+     * (the kernel finishes it; CRIU refuses to dump connections the workload has not accepted yet). It stays on
+     * its connection to the source, which ends it as it would have ended anyway.
      */
     private void notInDump(Flow f) {
-        String connection = StateJson.format(f.upstreamLocal()) + " -> " + StateJson.format(f.upstreamRemote());
-        CompletableFuture<Boolean> untouched = f.upstreamUntouched();
-        if (!joinUnlessEnded(untouched, f, "inspect")) return;
-        if (untouched.join()) {
-            renewed.add(f);
-            log.event("flow " + f.id() + ": its connection " + connection + " is not in the dump and carried nothing "
-                    + "yet: it will be connected anew");
-        } else {
-            log.event("flow " + f.id() + ": its connection " + connection + " is not in the dump (" + plan.workload()
-                    + " had closed it): it stays on " + plan.from().name() + " to end there");
-        }
+        log.event("flow " + f.id() + ": its connection " + StateJson.format(f.upstreamLocal()) + " -> "
+                + StateJson.format(f.upstreamRemote()) + " is not in the dump (" + plan.workload() + " had closed it): "
+                + "it stays on " + plan.from().name() + " to end there");
     }
 
     /** The workload's address on {@code host}: the same port, the host's address. */
@@ -323,11 +296,10 @@ final class MigrationRun {
                 lose(adopted.get(i), e);
             }
         }
-        List<Flow> order = flows.stream().filter(f -> !lost.contains(f) && !renewed.contains(f)).toList();
+        List<Flow> order = flows.stream().filter(f -> !lost.contains(f)).toList();
         List<CompletableFuture<Void>> thawed = order.stream().map(Flow::thaw).toList();
         for (int i = 0; i < thawed.size(); i++) tryJoin(thawed.get(i), order.get(i), "thaw");
         for (Service s : plan.services()) s.resumeNewFlows(host);
-        for (Flow f : renewed) tryJoin(f.reconnect(f.service().target()), f, "reconnect");
         freezeMs = (System.nanoTime() - frozenAt) / 1e6;
         log.event("thawed; " + heldBytes + " bytes were held");
     }
@@ -399,7 +371,6 @@ final class MigrationRun {
         } catch (IllegalStateException e) {
             if (!(e.getCause() instanceof FlowClosedException ended)) throw e;
             flows.remove(f);
-            renewed.remove(f);
             log.event("flow " + f.id() + " ended during the migration, nothing to move: " + ended.getMessage());
             return false;
         }

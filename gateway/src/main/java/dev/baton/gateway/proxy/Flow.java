@@ -161,18 +161,6 @@ public final class Flow {
     }
 
     /**
-     * Whether nothing has passed on this flow's upstream connection yet: no byte or FIN went to it (what the
-     * peer sent is all held) and none came from it. Such a connection can be replaced by a new one
-     * ({@link #reconnect}) without the workload or the peer noticing. Meaningful once frozen.
-     *
-     * @return completes on the flow's event loop
-     */
-    public CompletableFuture<Boolean> upstreamUntouched() {
-        return onLoop("inspecting", f -> f.complete(bytesDown == 0 && bytesUp == held.size() && !upEndStarted
-                && !upstreamEnded));
-    }
-
-    /**
      * Bytes in Netty's outbound buffers, read from one side and not yet taken by the other side's socket (held
      * bytes not included). Bounded by backpressure to about a write buffer's high water mark per direction.
      */
@@ -361,24 +349,6 @@ public final class Flow {
                 }
                 default -> throw new IllegalStateException("unreachable: " + state);
             }
-        });
-    }
-
-    /**
-     * Connects this frozen flow, whose upstream was detached and closed, to {@code target} anew: the held bytes go
-     * there once connected, and the flow opens. For an {@linkplain #upstreamUntouched untouched} upstream only —
-     * e.g. one the workload had not accepted yet when it was dumped, so its images know nothing of it.
-     *
-     * @return completes once the connect started; the flow closes if it fails, as a new flow's would
-     */
-    public CompletableFuture<Void> reconnect(InetSocketAddress target) {
-        return onLoop("reconnecting", f -> {
-            requireState(State.FROZEN, "reconnect (freeze it first)");
-            if (upstream != null || detached != null) {
-                throw new IllegalStateException("flow " + id + " still has an upstream: detach and close it first");
-            }
-            connect(target);
-            f.complete(null);
         });
     }
 

@@ -224,43 +224,6 @@ class FreezeTest {
     }
 
     @Test
-    void anUntouchedUpstreamIsReplacedByANewConnectionThatGetsWhatThePeerSentMeanwhile() throws Exception {
-        connected(null);
-        join(flow.freeze());
-        byte[] held = random(64 * KIB, 13);
-        writeAll(peer, held);
-        assertTrue(join(flow.upstreamUntouched()), "nothing went to the workload or came from it yet");
-
-        join(flow.detachUpstream());
-        join(flow.closeDetachedUpstream());
-        TestUpstream second = closing(TestUpstream.loopbackManual());
-        join(flow.reconnect(second.address()));
-        SocketChannel atSecond = closing(second.next());
-
-        assertEquals(sha256(held), sha256(readExactly(atSecond, held.length)), "the new upstream gets the held bytes");
-        await("the flow to open", () -> flow.state() == Flow.State.OPEN);
-        byte[] down = random(32 * KIB, 14);
-        writeAll(atSecond, down);
-        assertArrayEquals(down, readExactly(peer, down.length), "and the flow carries on both ways");
-        assertEquals(second.address(), flow.upstreamRemote());
-    }
-
-    @Test
-    void anUpstreamThatCarriedAByteIsNotUntouched() throws Exception {
-        connected(null);
-        writeAll(peer, new byte[] {1});
-        readExactly(atWorkload, 1);
-        join(flow.freeze());
-        assertFalse(join(flow.upstreamUntouched()), "the workload got a byte");
-        join(flow.thaw());
-
-        writeAll(atWorkload, new byte[] {2});
-        readExactly(peer, 1);
-        join(flow.freeze());
-        assertFalse(join(flow.upstreamUntouched()), "the workload sent a byte");
-    }
-
-    @Test
     void anAdoptWhileTheDetachedUpstreamIsStillOpenIsRefusedAndTheFdStaysTheCallers() throws Exception {
         connected(null);
         join(flow.freeze());

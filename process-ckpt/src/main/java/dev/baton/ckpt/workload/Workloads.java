@@ -308,6 +308,24 @@ public final class Workloads {
         return new WorkloadStatus(w, true, tree.size(), listening, established.size());
     }
 
+    /**
+     * Connections the kernel completed on the workload's listening sockets that it has not accepted yet (the
+     * largest accept queue any of its processes sees; {@link ProcessSockets#pendingAccepts}); 0 when none, or when
+     * it is not running.
+     */
+    public int pendingAccepts(Workload w) {
+        if (!isRunning(w)) return 0;
+        int pending = 0;
+        for (long pid : ProcTree.tree(w.rootPid())) {
+            try (ProcessSockets sockets = ProcessSockets.open((int) pid)) {
+                pending = Math.max(pending, sockets.pendingAccepts());
+            } catch (SocketCaptureException | UncheckedIOException exitedMeanwhile) {
+                // a child that exited while we looked
+            }
+        }
+        return pending;
+    }
+
     static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new WorkloadException("bad workload name '" + name + "': use 1-64 letters, digits, '.', '_' or '-'"

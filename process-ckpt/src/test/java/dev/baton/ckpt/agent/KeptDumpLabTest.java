@@ -157,6 +157,55 @@ class KeptDumpLabTest {
         assertEquals("still here", peer.roundTrip("still here"), "the connection lives on after the rollback");
     }
 
+    /**
+     * CRIU refuses to dump a workload with a connection the kernel completed but the workload has not accepted yet
+     * ("in-flight connection"). After pre-dump (where the gateway freezes its flows) the workload gets the time to
+     * accept what is queued before CRIU freezes it; without that wait this dump fails.
+     */
+    @Test
+    void aConnectionStillInTheAcceptQueueAtPreDumpIsAcceptedBeforeCriuFreezesTheWorkload() throws Exception {
+        Path gate = tmp.resolve("accept-now");
+        Workload echo = workloadsA.start("echo", gatedEcho(gate), lab.host("a").nsName());
+        await("echo to listen", () -> output(echo).contains("LISTENING"));
+        peer = Peer.connect(lab.host("peer"), serviceOn("a"));
+        await("the connection to wait in echo's accept queue", () -> workloadsA.pendingAccepts(echo) == 1);
+        Hooks opensTheGate = new Hooks() {
+            @Override
+            public void reached(String host, String point, long pid) throws IOException {
+                if (point.equals("pre-dump")) Files.createFile(gate); // echo accepts from now on
+            }
+        };
+
+        DumpReport report = caller.checkpoint(AS_THE_GATEWAY_DOES, opensTheGate);
+
+        assertEquals(1, report.connections().size(), "accepted before the dump, so in it: " + report.connections());
+        caller.rollback(report.dumpId(), Hooks.NONE);
+        assertEquals("served", peer.roundTrip("served"), "the connection lives on after the rollback");
+    }
+
+    /** An echo server that accepts only once {@code gate} exists; until then connections wait in its queue. */
+    private static List<String> gatedEcho(Path gate) {
+        return List.of("/usr/bin/python3", "-u", "-c", """
+                import os, socket, threading, time
+                def serve(c):
+                    while True:
+                        data = c.recv(65536)
+                        if not data:
+                            break
+                        c.sendall(data)
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("0.0.0.0", %d))
+                s.listen()
+                print("LISTENING", flush=True)
+                while not os.path.exists(%s):
+                    time.sleep(0.15)  # slower than CRIU goes from pre-dump to freezing it
+                while True:
+                    c, _ = s.accept()
+                    threading.Thread(target=serve, args=(c,), daemon=True).start()
+                """.formatted(PORT, "'" + gate + "'"));
+    }
+
     @Test
     void aCheckpointRolledBackRunsTheWorkloadAgainOnAWithItsMemory() throws Exception {
         Workload echo = startEcho();
