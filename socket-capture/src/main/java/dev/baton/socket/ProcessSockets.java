@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The TCP sockets of another process: list them, take one into this process (pidfd_getfd) to capture or
@@ -64,7 +65,7 @@ public final class ProcessSockets implements AutoCloseable {
     public List<SocketEntry> list() {
         Map<Long, Integer> fdByInode = socketFds("listing sockets of " + pid);
         List<SocketEntry> entries = new ArrayList<>();
-        for (TableRow row : tables()) {
+        for (TableRow row : tables(pid)) {
             Integer fd = fdByInode.remove(row.inode());
             if (fd != null) {
                 entries.add(new SocketEntry(fd, row.inode(), row.family(), parseProcAddress(row.local()),
@@ -79,17 +80,25 @@ public final class ProcessSockets implements AutoCloseable {
     }
 
     /**
-     * Connections the kernel completed for this process's listening sockets that it has not accepted yet: the
-     * accept queues (a listener's {@code rx_queue} in {@code /proc/net/tcp}). A checkpoint taken now would lose
-     * them: CRIU does not dump accept queues, so their peers would be reset.
+     * The listening sockets of {@code pid}'s network namespace that have connections waiting to be accepted (the
+     * kernel completed them, no process took them yet), by inode, with how many wait: a listener's
+     * {@code rx_queue} in {@code /proc/net/tcp}. One read of the namespace's tables, whatever the number of
+     * processes; {@link #socketInodes()} tells which are a process's. A checkpoint taken now would fail: CRIU
+     * refuses to dump connections in flight.
+     *
+     * @throws SocketCaptureException NO_SUCH_PROCESS
      */
-    public int pendingAccepts() {
-        Map<Long, Integer> fdByInode = socketFds("reading the accept queues of " + pid);
-        int pending = 0;
-        for (TableRow row : tables()) {
-            if (row.state() == TcpState.LISTEN && fdByInode.containsKey(row.inode())) pending += row.rxQueue();
+    public static Map<Long, Integer> acceptQueues(int pid) {
+        Map<Long, Integer> queued = new HashMap<>();
+        for (TableRow row : tables(pid)) {
+            if (row.state() == TcpState.LISTEN && row.rxQueue() > 0) queued.put(row.inode(), row.rxQueue());
         }
-        return pending;
+        return queued;
+    }
+
+    /** The inodes of the sockets this process has open. */
+    public Set<Long> socketInodes() {
+        return socketFds("listing the sockets of " + pid).keySet();
     }
 
     /** The process's socket fds by inode (the lowest fd when several share one). */
@@ -124,9 +133,12 @@ public final class ProcessSockets implements AutoCloseable {
     private record TableRow(long inode, Family family, String local, String remote, TcpState state, int rxQueue) {
     }
 
-    /** The process's own view of /proc/net/tcp and tcp6: the sockets of its network namespace. */
-    private List<TableRow> tables() {
+    /** {@code pid}'s own view of /proc/net/tcp and tcp6: the sockets of its network namespace. */
+    private static List<TableRow> tables(int pid) {
         Path proc = Path.of("/proc", Integer.toString(pid));
+        if (!Files.isDirectory(proc)) {
+            throw new SocketCaptureException(Reason.NO_SUCH_PROCESS, "reading the sockets of " + pid, "it has exited");
+        }
         List<TableRow> rows = new ArrayList<>();
         readTable(proc.resolve("net/tcp"), Family.INET, rows);
         readTable(proc.resolve("net/tcp6"), Family.INET6, rows);

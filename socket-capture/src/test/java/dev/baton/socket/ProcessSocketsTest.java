@@ -10,25 +10,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a process's /proc tables say about its sockets, read for this very process. */
 class ProcessSocketsTest {
     @Test
-    void pendingAcceptsCountsTheConnectionsQueuedOnTheProcesssListenersUntilItAcceptsThem() throws Exception {
+    void acceptQueuesShowsTheConnectionsQueuedOnAListenerUntilTheProcessAcceptsThem() throws Exception {
         List<SocketChannel> clients = new ArrayList<>();
+        int pid = (int) ProcessHandle.current().pid();
         try (ServerSocketChannel server = ServerSocketChannel.open();
-             ProcessSockets self = ProcessSockets.open((int) ProcessHandle.current().pid())) {
+             ProcessSockets self = ProcessSockets.open(pid)) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-            int before = self.pendingAccepts(); // other tests' listeners in this JVM, if any
-            for (int i = 0; i < 3; i++) clients.add(SocketChannel.open(server.getLocalAddress()));
-            assertEquals(before + 3, self.pendingAccepts(), "three connections completed, none accepted");
+            InetSocketAddress listening = (InetSocketAddress) server.getLocalAddress();
+            long inode = self.list().stream().filter(e -> e.state() == TcpState.LISTEN && e.local().equals(listening))
+                    .findFirst().orElseThrow().inode();
+            assertFalse(ProcessSockets.acceptQueues(pid).containsKey(inode), "nothing queued yet");
+            for (int i = 0; i < 3; i++) clients.add(SocketChannel.open(listening));
+            assertEquals(3, ProcessSockets.acceptQueues(pid).get(inode), "three connections completed, none accepted");
+            assertTrue(self.socketInodes().contains(inode), "the listener is this process's");
 
             server.accept().close();
-            assertEquals(before + 2, self.pendingAccepts(), "one accepted");
-            InetSocketAddress listening = (InetSocketAddress) server.getLocalAddress();
-            assertTrue(self.list().stream().anyMatch(e -> e.state() == TcpState.LISTEN && e.local().equals(listening)),
-                    "the listener is listed too");
+            assertEquals(2, ProcessSockets.acceptQueues(pid).get(inode), "one accepted");
         } finally {
             for (SocketChannel c : clients) c.close();
         }

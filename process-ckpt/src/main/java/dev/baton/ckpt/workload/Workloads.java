@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -310,15 +311,17 @@ public final class Workloads {
 
     /**
      * Connections the kernel completed on the workload's listening sockets that it has not accepted yet (the
-     * largest accept queue any of its processes sees; {@link ProcessSockets#pendingAccepts}); 0 when none, or when
-     * it is not running.
+     * longest such accept queue); 0 when none, or when it is not running. Reads its namespace's tables once, and
+     * its processes' sockets only when some listener there has a queue.
      */
     public int pendingAccepts(Workload w) {
         if (!isRunning(w)) return 0;
+        Map<Long, Integer> queued = ProcessSockets.acceptQueues((int) w.rootPid());
+        if (queued.isEmpty()) return 0;
         int pending = 0;
         for (long pid : ProcTree.tree(w.rootPid())) {
             try (ProcessSockets sockets = ProcessSockets.open((int) pid)) {
-                pending = Math.max(pending, sockets.pendingAccepts());
+                for (long inode : sockets.socketInodes()) pending = Math.max(pending, queued.getOrDefault(inode, 0));
             } catch (SocketCaptureException | UncheckedIOException exitedMeanwhile) {
                 // a child that exited while we looked
             }
