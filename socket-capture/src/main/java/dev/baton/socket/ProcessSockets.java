@@ -81,19 +81,14 @@ public final class ProcessSockets implements AutoCloseable {
 
     /**
      * The listening sockets of {@code pid}'s network namespace that have connections waiting to be accepted (the
-     * kernel completed them, no process took them yet), by inode, with how many wait: a listener's
-     * {@code rx_queue} in {@code /proc/net/tcp}. One read of the namespace's tables, whatever the number of
-     * processes; {@link #socketInodes()} tells which are a process's. A checkpoint taken now would fail: CRIU
-     * refuses to dump connections in flight.
+     * kernel completed them, no process took them yet), by inode, with how many wait. Asked of the kernel over
+     * netlink, listeners only; {@link #socketInodes()} tells which are a process's. A checkpoint taken now would
+     * fail: CRIU refuses to dump connections in flight.
      *
-     * @throws SocketCaptureException NO_SUCH_PROCESS
+     * @throws SocketCaptureException NO_SUCH_PROCESS, or the netlink query failed
      */
     public static Map<Long, Integer> acceptQueues(int pid) {
-        Map<Long, Integer> queued = new HashMap<>();
-        for (TableRow row : tables(pid)) {
-            if (row.state() == TcpState.LISTEN && row.rxQueue() > 0) queued.put(row.inode(), row.rxQueue());
-        }
-        return queued;
+        return ListenQueues.in(NetNamespace.ofProcess(pid));
     }
 
     /** The inodes of the sockets this process has open. */
@@ -126,19 +121,13 @@ public final class ProcessSockets implements AutoCloseable {
         return fdByInode;
     }
 
-    /**
-     * One line of /proc/net/tcp{,6}, addresses as written there ({@link #parseProcAddress}). For a listening
-     * socket {@code rxQueue} is its accept queue.
-     */
-    private record TableRow(long inode, Family family, String local, String remote, TcpState state, int rxQueue) {
+    /** One line of /proc/net/tcp{,6}, addresses as written there ({@link #parseProcAddress}). */
+    private record TableRow(long inode, Family family, String local, String remote, TcpState state) {
     }
 
     /** {@code pid}'s own view of /proc/net/tcp and tcp6: the sockets of its network namespace. */
     private static List<TableRow> tables(int pid) {
         Path proc = Path.of("/proc", Integer.toString(pid));
-        if (!Files.isDirectory(proc)) {
-            throw new SocketCaptureException(Reason.NO_SUCH_PROCESS, "reading the sockets of " + pid, "it has exited");
-        }
         List<TableRow> rows = new ArrayList<>();
         readTable(proc.resolve("net/tcp"), Family.INET, rows);
         readTable(proc.resolve("net/tcp6"), Family.INET6, rows);
@@ -158,9 +147,7 @@ public final class ProcessSockets implements AutoCloseable {
             // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
             String[] f = line.trim().split("\\s+");
             if (f.length < 10) continue;
-            String queues = f[4];
-            out.add(new TableRow(Long.parseLong(f[9]), family, f[1], f[2], TcpState.ofCode(Integer.parseInt(f[3], 16)),
-                    Integer.parseUnsignedInt(queues.substring(queues.indexOf(':') + 1), 16)));
+            out.add(new TableRow(Long.parseLong(f[9]), family, f[1], f[2], TcpState.ofCode(Integer.parseInt(f[3], 16))));
         }
     }
 

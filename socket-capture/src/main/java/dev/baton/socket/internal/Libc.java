@@ -23,7 +23,7 @@ public final class Libc {
     // <sys/socket.h>, <netinet/in.h>, <linux/tcp.h>, <asm-generic/*>
     public static final int AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
     public static final int SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
-    public static final int NETLINK_NETFILTER = 12;
+    public static final int NETLINK_SOCK_DIAG = 4, NETLINK_NETFILTER = 12;
     public static final int SOL_SOCKET = 1, SOL_IP = 0, SOL_TCP = 6, SOL_IPV6 = 41;
     public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_ACCEPTCONN = 30, SO_DOMAIN = 39,
             SO_PROTOCOL = 38;
