@@ -31,7 +31,6 @@ final class NftSetElements implements AutoCloseable {
     private static final int NFTA_SET_ELEM_LIST_TABLE = 1, NFTA_SET_ELEM_LIST_SET = 2,
             NFTA_SET_ELEM_LIST_ELEMENTS = 3, NFTA_LIST_ELEM = 1, NFTA_SET_ELEM_KEY = 1, NFTA_DATA_VALUE = 1;
     private static final int NLA_F_NESTED = 0x8000;
-    private static final int SO_RCVTIMEO = 20;
     /** Keys per message: attribute lengths are 16-bit, and a key with its headers takes up to 32 bytes. */
     private static final int KEYS_PER_MESSAGE = 1500;
 
@@ -45,10 +44,8 @@ final class NftSetElements implements AutoCloseable {
     /** Opens a netfilter netlink socket inside {@code netns}. */
     static NftSetElements open(NetNamespace netns) {
         int fd = netns.get(() -> Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_NETFILTER));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timeout = arena.allocate(16); // struct timeval: 2 s, so a lost reply cannot hang a freeze
-            timeout.set(ValueLayout.JAVA_LONG, 0, 2);
-            Libc.setsockopt(fd, Libc.SOL_SOCKET, SO_RCVTIMEO, timeout);
+        try {
+            Libc.setReceiveTimeout(fd, 2); // a lost reply cannot hang a freeze
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;

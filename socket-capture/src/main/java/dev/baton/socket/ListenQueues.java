@@ -34,6 +34,7 @@ final class ListenQueues {
     static Map<Long, Integer> in(NetNamespace netns) {
         int fd = netns.get(() -> Libc.socket(Libc.AF_NETLINK, SOCK_DGRAM | Libc.SOCK_CLOEXEC, Libc.NETLINK_SOCK_DIAG));
         try (Arena arena = Arena.ofConfined()) {
+            Libc.setReceiveTimeout(fd, 2); // a lost reply cannot hang a freeze
             Map<Long, Integer> queued = new HashMap<>();
             MemorySegment in = arena.allocate(32 * 1024);
             for (int family : new int[] {Libc.AF_INET, Libc.AF_INET6}) {

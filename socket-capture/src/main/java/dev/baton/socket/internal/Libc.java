@@ -25,8 +25,8 @@ public final class Libc {
     public static final int SOCK_STREAM = 1, SOCK_RAW = 3, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
     public static final int NETLINK_SOCK_DIAG = 4, NETLINK_NETFILTER = 12;
     public static final int SOL_SOCKET = 1, SOL_IP = 0, SOL_TCP = 6, SOL_IPV6 = 41;
-    public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_ACCEPTCONN = 30, SO_DOMAIN = 39,
-            SO_PROTOCOL = 38;
+    public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_RCVTIMEO = 20, SO_ACCEPTCONN = 30,
+            SO_DOMAIN = 39, SO_PROTOCOL = 38;
     public static final int IPPROTO_TCP = 6, IPPROTO_RAW = 255;
     public static final int SHUT_WR = 1;
     public static final int IP_FREEBIND = 15, IPV6_FREEBIND = 78, IP_TRANSPARENT = 19, IPV6_TRANSPARENT = 75;
@@ -118,6 +118,15 @@ public final class Libc {
         MemorySegment v = SCRATCH.get().value;
         v.set(JAVA_INT, 0, value);
         setsockopt(fd, level, name, v);
+    }
+
+    /** SO_RCVTIMEO in whole seconds: a receive waits at most that long, then fails with EAGAIN. */
+    public static void setReceiveTimeout(int fd, int seconds) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment timeval = arena.allocate(16); // struct timeval { tv_sec; tv_usec; }
+            timeval.set(JAVA_LONG, 0, seconds);
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval);
+        }
     }
 
     /** Reads an option into {@code value}; returns the length the kernel wrote. */
