@@ -3,6 +3,7 @@ package dev.baton.gateway.admin;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.ckpt.keys.ClusterKeys;
+import dev.baton.ckpt.keys.InsistentKeyManager;
 import dev.baton.gateway.migrate.MigrationRefusedException;
 import dev.baton.socket.StateJson;
 import org.junit.jupiter.api.AfterEach;
@@ -12,16 +13,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.X509ExtendedKeyManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,9 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -329,8 +324,7 @@ class AdminServerTest {
 
         // It trusts the gateway (so only the server's check can stop it) and presents another cluster's identity
         // even though the server asks for one of its own CA (the JDK's key manager would send none).
-        String answer = exchangeRaw(server.address(), new KeyManager[] {new AlwaysPresent(
-                (X509ExtendedKeyManager) otherCluster.keyManagerFactory().getKeyManagers()[0])});
+        String answer = exchangeRaw(server.address(), new KeyManager[] {new InsistentKeyManager(otherCluster)});
 
         assertEquals("", answer, "no HTTP answer for another cluster's certificate");
     }
@@ -440,61 +434,9 @@ class AdminServerTest {
         return answer.toString();
     }
 
-    /** Presents its only identity whatever issuers the server asks for. */
-    private static final class AlwaysPresent extends X509ExtendedKeyManager {
-        private final X509ExtendedKeyManager keys;
-
-        AlwaysPresent(X509ExtendedKeyManager keys) {
-            this.keys = keys;
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return chooseClientAlias(keyType, issuers, null);
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            for (String type : keyType) {
-                String[] aliases = keys.getClientAliases(type, null);
-                if (aliases != null && aliases.length > 0) return aliases[0];
-            }
-            return null;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return keys.getClientAliases(keyType, null);
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return keys.getServerAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return keys.chooseServerAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return keys.getCertificateChain(alias);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return keys.getPrivateKey(alias);
-        }
-    }
-
     /** A client that trusts the gateway's CA but presents another cluster's identity (127.0.0.1 only: names checked). */
     private AdminClient mixedClient(InetSocketAddress server) throws Exception {
-        SSLContext tls = SSLContext.getInstance("TLSv1.3");
-        tls.init(new KeyManager[] {new AlwaysPresent(
-                        (X509ExtendedKeyManager) otherCluster.keyManagerFactory().getKeyManagers()[0])},
-                gateway.trustManagerFactory().getTrustManagers(), null);
-        AdminClient client = AdminClient.create(server, tls);
+        AdminClient client = AdminClient.create(server, InsistentKeyManager.context(otherCluster, gateway));
         open.add(client);
         return client;
     }

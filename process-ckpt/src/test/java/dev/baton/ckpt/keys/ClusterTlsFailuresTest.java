@@ -4,12 +4,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.X509KeyManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -62,10 +60,7 @@ class ClusterTlsFailuresTest {
     void aCallerOfAnotherClusterIsToldItWasRefusedAndTheServerSaysItsCertificateIsNotFromTheCa() throws Exception {
         // It trusts the member's CA, so only the member's check of its certificate can stop it; it presents one
         // regardless.
-        SSLContext outsiderTrustingMember = SSLContext.getInstance("TLSv1.3");
-        outsiderTrustingMember.init(new KeyManager[] {new InsistentKeyManager(
-                (X509KeyManager) outsider.keyManagerFactory().getKeyManagers()[0])},
-                member.trustManagerFactory().getTrustManagers(), null);
+        SSLContext outsiderTrustingMember = InsistentKeyManager.context(outsider, member);
 
         Refusal r = refusal(member.tlsContext(), socketOf(outsiderTrustingMember));
 

@@ -5,13 +5,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.X509KeyManager;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -68,10 +66,7 @@ class ClusterTlsTest {
     void aClientWithAnIdentityFromAnotherClusterIsRefused() throws Exception {
         // The client trusts the server's CA, so only the server's check of the client certificate can refuse it;
         // and it presents its certificate even though the server asks for one from the cluster CA.
-        SSLContext strangerTrustingA = SSLContext.getInstance("TLSv1.3");
-        strangerTrustingA.init(new KeyManager[] {new InsistentKeyManager(
-                (X509KeyManager) stranger.keyManagerFactory().getKeyManagers()[0])},
-                hostB.trustManagerFactory().getTrustManagers(), null);
+        SSLContext strangerTrustingA = InsistentKeyManager.context(stranger, hostB);
         CompletableFuture<String> served = serveOnce(hostA.tlsContext());
         assertClientCannotTalk(strangerTrustingA);
         assertRefused(served, "unable to find valid certification path");
