@@ -83,6 +83,8 @@ class GatewayStockServerTest {
                 }
                 assertEquals(0, m.exitCode(), m.err() + " " + m.view());
                 assertEquals(MigrationView.Status.SUCCEEDED, m.view().status());
+                assertEquals(0, m.view().result().audit().rst(), "no RST on the gateway's wire: " + m.view().result());
+                assertEquals(0, m.view().result().audit().holes(), "no byte lost on it: " + m.view().result());
                 Thread.sleep(1000);
             }
         } finally {

@@ -43,14 +43,7 @@ final class NftSetElements implements AutoCloseable {
 
     /** Opens a netfilter netlink socket inside {@code netns}. */
     static NftSetElements open(NetNamespace netns) {
-        int fd = netns.get(() -> Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_NETFILTER));
-        try {
-            Libc.setReceiveTimeout(fd, 2); // a lost reply cannot hang a freeze
-        } catch (RuntimeException e) {
-            Libc.close(fd);
-            throw e;
-        }
-        return new NftSetElements(fd);
+        return new NftSetElements(netns.netlinkSocket(Libc.NETLINK_NETFILTER));
     }
 
     /**

@@ -91,6 +91,22 @@ public final class NetNamespace {
     }
 
     /**
+     * A netlink socket of this namespace ({@code protocol}: {@code NETLINK_NETFILTER}, {@code NETLINK_SOCK_DIAG},
+     * …) whose receives wait at most 2 s, so that a lost reply cannot hang a migration's freeze. The caller closes
+     * it.
+     */
+    public int netlinkSocket(int protocol) {
+        int fd = get(() -> Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol));
+        try {
+            Libc.setReceiveTimeout(fd, 2);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /**
      * The command line that runs {@code command} inside this namespace: {@code nsenter --net=PATH -- command}.
      * Unlike {@code ip netns exec} it leaves the mount namespace alone, which CRIU needs.
      */

@@ -17,7 +17,6 @@ import java.util.Map;
  * takes microseconds where reading {@code /proc/net/tcp} walks the whole connection table (~7 ms here).
  */
 final class ListenQueues {
-    private static final int SOCK_DGRAM = 2;
     private static final int SOCK_DIAG_BY_FAMILY = 20;
     private static final int NLM_F_REQUEST = 0x1, NLM_F_DUMP = 0x300;
     private static final int NLMSG_ERROR = 2, NLMSG_DONE = 3;
@@ -32,9 +31,8 @@ final class ListenQueues {
 
     /** Listening sockets of {@code netns} with connections waiting to be accepted, by inode: how many wait. */
     static Map<Long, Integer> in(NetNamespace netns) {
-        int fd = netns.get(() -> Libc.socket(Libc.AF_NETLINK, SOCK_DGRAM | Libc.SOCK_CLOEXEC, Libc.NETLINK_SOCK_DIAG));
+        int fd = netns.netlinkSocket(Libc.NETLINK_SOCK_DIAG);
         try (Arena arena = Arena.ofConfined()) {
-            Libc.setReceiveTimeout(fd, 2); // a lost reply cannot hang a freeze
             Map<Long, Integer> queued = new HashMap<>();
             MemorySegment in = arena.allocate(32 * 1024);
             for (int family : new int[] {Libc.AF_INET, Libc.AF_INET6}) {

@@ -1,6 +1,5 @@
 package dev.baton.gateway.migrate;
 
-import dev.baton.ckpt.agent.AgentClient;
 import dev.baton.ckpt.agent.AgentException;
 import dev.baton.ckpt.agent.DumpReport;
 import dev.baton.ckpt.agent.DumpRequest;
