@@ -64,16 +64,13 @@ public final class ProcessSockets implements AutoCloseable {
      */
     public List<SocketEntry> list() {
         Map<Long, Integer> fdByInode = socketFds("listing sockets of " + pid);
+        Path proc = Path.of("/proc", Integer.toString(pid));
         List<SocketEntry> entries = new ArrayList<>();
-        for (TableRow row : tables(pid)) {
-            Integer fd = fdByInode.remove(row.inode());
-            if (fd != null) {
-                entries.add(new SocketEntry(fd, row.inode(), row.family(), parseProcAddress(row.local()),
-                        parseProcAddress(row.remote()), row.state()));
-            }
-        }
+        readTable(proc.resolve("net/tcp"), Family.INET, fdByInode, entries);
+        readTable(proc.resolve("net/tcp6"), Family.INET6, fdByInode, entries);
         // Sockets made in another namespace than the process's own (a proxy, a test harness) are not in its
         // /proc tables: ask the sockets themselves.
+        for (SocketEntry e : entries) fdByInode.remove(e.inode());
         fdByInode.forEach((inode, fd) -> inspect(fd, inode, entries));
         entries.sort(Comparator.comparingInt(SocketEntry::fd));
         return entries;
@@ -121,20 +118,7 @@ public final class ProcessSockets implements AutoCloseable {
         return fdByInode;
     }
 
-    /** One line of /proc/net/tcp{,6}, addresses as written there ({@link #parseProcAddress}). */
-    private record TableRow(long inode, Family family, String local, String remote, TcpState state) {
-    }
-
-    /** {@code pid}'s own view of /proc/net/tcp and tcp6: the sockets of its network namespace. */
-    private static List<TableRow> tables(int pid) {
-        Path proc = Path.of("/proc", Integer.toString(pid));
-        List<TableRow> rows = new ArrayList<>();
-        readTable(proc.resolve("net/tcp"), Family.INET, rows);
-        readTable(proc.resolve("net/tcp6"), Family.INET6, rows);
-        return rows;
-    }
-
-    private static void readTable(Path table, Family family, List<TableRow> out) {
+    private static void readTable(Path table, Family family, Map<Long, Integer> fdByInode, List<SocketEntry> out) {
         List<String> lines;
         try {
             lines = Files.readAllLines(table);
@@ -147,7 +131,11 @@ public final class ProcessSockets implements AutoCloseable {
             // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
             String[] f = line.trim().split("\\s+");
             if (f.length < 10) continue;
-            out.add(new TableRow(Long.parseLong(f[9]), family, f[1], f[2], TcpState.ofCode(Integer.parseInt(f[3], 16))));
+            long inode = Long.parseLong(f[9]);
+            Integer fd = fdByInode.get(inode);
+            if (fd == null) continue;
+            out.add(new SocketEntry(fd, inode, family, parseProcAddress(f[1]), parseProcAddress(f[2]),
+                    TcpState.ofCode(Integer.parseInt(f[3], 16))));
         }
     }
 
